@@ -1,0 +1,120 @@
+/**
+ * Minimal helpers over libpg-query's JSON AST. Nodes are `{ TypeName: {...} }`
+ * wrappers; fields equal to their default (false, 0, empty) are omitted.
+ */
+
+// The AST is untyped JSON from the parser; keep `any` confined to this alias.
+export type Node = any;
+
+/** `{ Kind: body }` → ['Kind', body]; anything else → undefined. */
+export function unwrap(node: Node): [string, Node] | undefined {
+  if (!node || typeof node !== 'object' || Array.isArray(node)) return undefined;
+  const keys = Object.keys(node);
+  if (keys.length !== 1 || !/^[A-Z]/.test(keys[0])) return undefined;
+  return [keys[0], node[keys[0]]];
+}
+
+/** The body of a wrapped node if it has the given kind. */
+export function nodeOf(node: Node, kind: string): Node | undefined {
+  const u = unwrap(node);
+  return u && u[0] === kind ? u[1] : undefined;
+}
+
+/** `[{String:{sval}}]` (or a `{List:{items}}`) → ['a', 'b']. */
+export function strings(list: Node): string[] {
+  const items: Node[] = Array.isArray(list) ? list : (nodeOf(list, 'List')?.items ?? []);
+  return items.map((n) => nodeOf(n, 'String')?.sval).filter((s): s is string => typeof s === 'string');
+}
+
+/** `{String:{sval}}` → 'sval'. */
+export function str(node: Node): string | undefined {
+  const s = nodeOf(node, 'String')?.sval;
+  return typeof s === 'string' ? s : undefined;
+}
+
+export function list(value: Node): Node[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** DefElem options by name, e.g. a function's `language`. */
+export function defElem(options: Node, name: string): Node | undefined {
+  for (const o of list(options)) {
+    const d = nodeOf(o, 'DefElem');
+    if (d?.defname === name) return d;
+  }
+  return undefined;
+}
+
+/**
+ * Depth-first walk over wrapped nodes. The visitor gets each node's kind and
+ * body; returning false skips that node's children.
+ */
+export function walk(node: Node, visit: (kind: string, body: Node) => boolean | void): void {
+  if (Array.isArray(node)) {
+    for (const n of node) walk(n, visit);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const u = unwrap(node);
+  if (u) {
+    if (visit(u[0], u[1]) === false) return;
+    walkFields(u[1], visit);
+  } else {
+    walkFields(node, visit);
+  }
+}
+
+function walkFields(body: Node, visit: (kind: string, body: Node) => boolean | void): void {
+  if (!body || typeof body !== 'object') return;
+  for (const key of Object.keys(body)) {
+    const v = body[key];
+    if (v && typeof v === 'object') walkBare(key, v, visit);
+  }
+}
+
+/**
+ * Some fields hold bare (unwrapped) structs, e.g. CreateStmt.relation is a
+ * RangeVar without the `{RangeVar: …}` wrapper. Re-wrap the ones we care
+ * about so visitors see them by kind.
+ */
+const BARE_FIELDS: Record<string, string> = {
+  relation: 'RangeVar',
+  pktable: 'RangeVar',
+  table: 'RangeVar',
+  typevar: 'RangeVar',
+  view: 'RangeVar',
+  sequence: 'RangeVar',
+  rel: 'RangeVar',
+  name: 'RangeVar', // PartitionCmd.name
+  constrrel: 'RangeVar',
+  typeName: 'TypeName',
+  returnType: 'TypeName',
+  argType: 'TypeName',
+  ofTypename: 'TypeName',
+  authrole: 'RoleSpec',
+  newowner: 'RoleSpec',
+  role: 'RoleSpec',
+  grantor: 'RoleSpec',
+};
+
+function walkBare(key: string, v: Node, visit: (kind: string, body: Node) => boolean | void): void {
+  const bare = BARE_FIELDS[key];
+  if (bare && !Array.isArray(v) && !unwrap(v) && looksLike(bare, v)) {
+    walk({ [bare]: v }, visit);
+  } else {
+    walk(v, visit);
+  }
+}
+
+function looksLike(kind: string, v: Node): boolean {
+  switch (kind) {
+    case 'RangeVar':
+      return typeof v.relname === 'string';
+    case 'TypeName':
+      return Array.isArray(v.names);
+    case 'RoleSpec':
+      return typeof v.roletype === 'string';
+    default:
+      return false;
+  }
+}

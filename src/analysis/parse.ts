@@ -1,0 +1,77 @@
+import { parse as pgParse, hasSqlDetails } from 'libpg-query';
+import { plpgsqlConstructAt } from './plpgsql';
+import { SourceText, skipTrivia, statementStartAt } from './text';
+import type { Finding, ParsedStatement, ParseResult, SqlSyntaxIssue } from './types';
+
+interface RawStmt {
+  stmt: Record<string, unknown>;
+  stmt_location?: number;
+  stmt_len?: number;
+}
+
+/**
+ * Parse a migration file with the real PostgreSQL 17 parser (libpg-query).
+ * Never throws for bad SQL: a syntax error becomes `{ ok: false }` with the
+ * line and column the server itself would point at.
+ */
+export async function parseSql(file: string, text: string): Promise<ParseResult> {
+  const source = new SourceText(text);
+  // libpg-query rejects whitespace-only input; a file of only comments parses to nothing.
+  if (skipTrivia(text, 0) >= text.length) return { ok: true, statements: [] };
+  let tree: { stmts?: RawStmt[] };
+  try {
+    tree = await pgParse(text);
+  } catch (err) {
+    return syntaxFailure(file, source, err);
+  }
+  const statements = (tree.stmts ?? []).map((raw, index) => toStatement(raw, index, source));
+  return { ok: true, statements };
+}
+
+function toStatement(raw: RawStmt, index: number, source: SourceText): ParsedStatement {
+  const { text } = source;
+  // stmt_location points just after the previous semicolon (it includes the
+  // whitespace and comments before the statement); stmt_len 0 means "to the end".
+  const from = source.indexOfByte(raw.stmt_location ?? 0);
+  const to = raw.stmt_len ? source.indexOfByte((raw.stmt_location ?? 0) + raw.stmt_len) : text.length;
+  const offset = skipTrivia(text, from);
+  const { line, column } = source.position(offset);
+  const kind = Object.keys(raw.stmt)[0] ?? 'Unknown';
+  return {
+    index,
+    text: text.slice(offset, Math.max(offset, to)).trimEnd(),
+    line,
+    column,
+    offset,
+    byteOffset: source.byteOfIndex(offset),
+    node: raw.stmt,
+    kind,
+  };
+}
+
+function syntaxFailure(file: string, source: SourceText, err: unknown): ParseResult {
+  const message = err instanceof Error ? err.message : String(err);
+  // The cursor counts characters (code points), 0-based after libpg-query's conversion.
+  const cursor = hasSqlDetails(err) ? err.sqlDetails.cursorPosition : 0;
+  const at = source.indexOfCodePoint(cursor);
+  const { line, column } = source.position(at);
+  const error: SqlSyntaxIssue = { file, line, column, message };
+  return { ok: false, error, findings: plpgsqlFindings(file, source, at) };
+}
+
+function plpgsqlFindings(file: string, source: SourceText, errorIndex: number): Finding[] {
+  const start = statementStartAt(source.text, errorIndex);
+  const construct = plpgsqlConstructAt(source.text, start);
+  if (!construct) return [];
+  return [
+    {
+      rule: 'plpgsql-at-top-level',
+      severity: 'error',
+      file,
+      line: source.position(start).line,
+      message:
+        `${construct} is PL/pgSQL, not SQL: it is only valid inside a DO block or a function body. ` +
+        `Wrap it in DO $$ BEGIN … END $$; or remove it.`,
+    },
+  ];
+}

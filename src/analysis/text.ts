@@ -1,0 +1,190 @@
+/**
+ * Positions in SQL source. The parser reports statement locations in UTF-8
+ * bytes and error cursors in characters (code points), while JS strings index
+ * UTF-16 units; this class converts between the three so that a non-ASCII
+ * comment cannot shift a reported line or column.
+ */
+export class SourceText {
+  private readonly lineStarts: number[] = [0];
+  private readonly ascii: boolean;
+  /** For non-ASCII text: per code point, its JS index and UTF-8 byte offset (plus one end sentinel). */
+  private jsAt: number[] = [];
+  private byteAt: number[] = [];
+
+  constructor(readonly text: string) {
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+    this.ascii = Buffer.byteLength(text, 'utf8') === text.length;
+    if (!this.ascii) this.buildCodePointTables();
+  }
+
+  private buildCodePointTables(): void {
+    let js = 0;
+    let byte = 0;
+    for (const ch of this.text) {
+      this.jsAt.push(js);
+      this.byteAt.push(byte);
+      js += ch.length;
+      const cp = ch.codePointAt(0) ?? 0;
+      byte += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    }
+    this.jsAt.push(js);
+    this.byteAt.push(byte);
+  }
+
+  /** JS string index of a UTF-8 byte offset (clamped to the text). */
+  indexOfByte(byteOffset: number): number {
+    if (this.ascii) return clamp(byteOffset, 0, this.text.length);
+    const cp = upperBound(this.byteAt, byteOffset) - 1;
+    return this.jsAt[Math.max(cp, 0)];
+  }
+
+  /** UTF-8 byte offset of a JS string index. */
+  byteOfIndex(index: number): number {
+    if (this.ascii) return clamp(index, 0, this.text.length);
+    const cp = upperBound(this.jsAt, index) - 1;
+    return this.byteAt[Math.max(cp, 0)];
+  }
+
+  /** JS string index of a 0-based code point offset (what the parser's cursor counts). */
+  indexOfCodePoint(cp: number): number {
+    if (this.ascii) return clamp(cp, 0, this.text.length);
+    return this.jsAt[clamp(cp, 0, this.jsAt.length - 1)];
+  }
+
+  /** 1-based line and column (column in code points, as editors count characters). */
+  position(index: number): { line: number; column: number } {
+    const line = upperBound(this.lineStarts, index) - 1;
+    const start = this.lineStarts[line];
+    const column = this.ascii ? index - start : codePointCount(this.text, start, index);
+    return { line: line + 1, column: column + 1 };
+  }
+}
+
+function clamp(n: number, lo: number, hi: number): number {
+  return Math.min(Math.max(n, lo), hi);
+}
+
+/** Index of the first element greater than `value` in a sorted array. */
+function upperBound(sorted: number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function codePointCount(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xdc00 || c > 0xdfff) n++; // count lead/BMP units, skip trail surrogates
+  }
+  return n;
+}
+
+const SPACE = new Set([' ', '\t', '\n', '\r', '\f', '\v']);
+
+/**
+ * Index of the first character at or after `from` that is neither whitespace
+ * nor a comment (`-- …` or nested `/* … *\/`), as PostgreSQL's scanner skips them.
+ */
+export function skipTrivia(text: string, from: number): number {
+  let i = from;
+  while (i < text.length) {
+    if (SPACE.has(text[i])) {
+      i++;
+    } else if (text.startsWith('--', i)) {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? text.length : nl + 1;
+    } else if (text.startsWith('/*', i)) {
+      i = skipBlockComment(text, i);
+    } else {
+      break;
+    }
+  }
+  return i;
+}
+
+function skipBlockComment(text: string, from: number): number {
+  let depth = 0;
+  let i = from;
+  while (i < text.length) {
+    if (text.startsWith('/*', i)) {
+      depth++;
+      i += 2;
+    } else if (text.startsWith('*/', i)) {
+      depth--;
+      i += 2;
+      if (depth === 0) return i;
+    } else {
+      i++;
+    }
+  }
+  return text.length;
+}
+
+/**
+ * Start (first token) of the top-level statement that contains `index`: the
+ * position after the last semicolon before `index` that is not inside a
+ * string, quoted identifier, dollar quote or comment. Used only to find which
+ * statement a syntax error belongs to, so a light scanner is enough.
+ */
+export function statementStartAt(text: string, index: number): number {
+  let start = 0;
+  let i = 0;
+  while (i < index && i < text.length) {
+    const ch = text[i];
+    if (ch === ';') {
+      start = i + 1;
+      i++;
+    } else if (ch === "'") {
+      i = skipQuoted(text, i, "'", isEscapeString(text, i));
+    } else if (ch === '"') {
+      i = skipQuoted(text, i, '"', false);
+    } else if (ch === '$') {
+      i = skipDollarQuote(text, i);
+    } else if (text.startsWith('--', i) || text.startsWith('/*', i)) {
+      i = skipTrivia(text, i);
+    } else {
+      i++;
+    }
+  }
+  return skipTrivia(text, start);
+}
+
+/** E'…' strings treat backslash as an escape; standard strings do not. */
+function isEscapeString(text: string, quote: number): boolean {
+  const prev = text[quote - 1];
+  if (prev !== 'e' && prev !== 'E') return false;
+  const before = text[quote - 2];
+  return before === undefined || !/[A-Za-z0-9_$]/.test(before);
+}
+
+function skipQuoted(text: string, from: number, quote: string, backslash: boolean): number {
+  let i = from + 1;
+  while (i < text.length) {
+    const ch = text[i];
+    if (backslash && ch === '\\') {
+      i += 2;
+    } else if (ch === quote) {
+      if (text[i + 1] === quote) i += 2; // doubled quote stays inside
+      else return i + 1;
+    } else {
+      i++;
+    }
+  }
+  return text.length;
+}
+
+function skipDollarQuote(text: string, from: number): number {
+  const m = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(text.slice(from, from + 64));
+  const before = text[from - 1];
+  // `$1` parameters and identifiers containing `$` are not quotes.
+  if (!m || (before !== undefined && /[A-Za-z0-9_]/.test(before))) return from + 1;
+  const tag = m[0];
+  const end = text.indexOf(tag, from + tag.length);
+  return end < 0 ? text.length : end + tag.length;
+}

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { connect, type Sql } from '../db/client';
+import { Session, type Timeouts } from '../db/session';
+import { resolveSettings, type ConnectionSettings } from '../db/settings';
+import { History } from '../engine/history';
+import { withRunLock } from '../engine/lock';
+import { loadMigrations, loadPhases, type Unit } from '../engine/units';
+import type { Logger } from '../log';
+
+/** What every command takes; the CLI builds it once from the shared flags. */
+export interface CommonOptions {
+  databaseUrl?: string;
+  migrationsDir: string;
+  phasesDir: string;
+  /** How long to wait for another runner's lock before exit 5. */
+  lockWaitMs: number;
+  timeouts: Timeouts;
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+export const DEFAULTS = {
+  migrationsDir: 'database/migrations',
+  phasesDir: 'phases',
+  lockWaitMs: 5000,
+  timeouts: { lockTimeout: '5s', statementTimeout: '0' } as Timeouts,
+};
+
+export interface Connected {
+  session: Session;
+  settings: ConnectionSettings;
+  runId: string;
+}
+
+/** Validates settings before connecting, opens the work connection, always closes it. */
+export async function withDatabase<T>(o: CommonOptions, fn: (c: Connected) => Promise<T>): Promise<T> {
+  const settings = resolveSettings(o.databaseUrl, o.env ?? process.env);
+  const onNotice = (m: string) => o.log.info({ notice: true }, m);
+  const sql = await connect(settings, { applicationName: 'migrate', onNotice });
+  try {
+    const session = await Session.open(sql, o.log, o.timeouts);
+    return await fn({ session, settings, runId: randomUUID() });
+  } finally {
+    await sql.end({ timeout: 5 }).catch(() => undefined);
+  }
+}
+
+/** As withDatabase, plus the run lock on a second connection and the history schema in place. */
+export async function withLockedDatabase<T>(o: CommonOptions, label: string, fn: (c: Connected) => Promise<T>): Promise<T> {
+  return withDatabase(o, async (c) => {
+    const lockSql: Sql = await connect(c.settings, { applicationName: 'migrate (lock)' });
+    try {
+      return await withRunLock(lockSql, { waitMs: o.lockWaitMs, label: `migrate ${label} run ${c.runId.slice(0, 8)}`, log: o.log }, async () => {
+        await History.ensure(c.session);
+        return fn(c);
+      });
+    } finally {
+      await lockSql.end({ timeout: 5 }).catch(() => undefined);
+    }
+  });
+}
+
+export function migrationUnits(o: CommonOptions): Unit[] {
+  return loadMigrations(path.resolve(o.migrationsDir));
+}
+
+/** The remediation sequence: the phases, with the migrations they wrap. */
+export function phaseUnits(o: CommonOptions): Unit[] {
+  return loadPhases(path.resolve(o.phasesDir), migrationUnits(o));
+}
+
+/** Every unit the project knows: the phases' sequence, then migrations no phase wraps. */
+export function allUnits(o: CommonOptions, opts: { phases: boolean } = { phases: true }): Unit[] {
+  const migrations = migrationUnits(o);
+  if (!opts.phases) return migrations;
+  const phases = loadPhases(path.resolve(o.phasesDir), migrations);
+  const wrapped = new Set(phases.map((u) => u.name));
+  return [...phases, ...migrations.filter((m) => !wrapped.has(m.name))];
+}

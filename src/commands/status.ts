@@ -1,0 +1,56 @@
+import { History, isApplied } from '../engine/history';
+import type { Unit } from '../engine/units';
+import { allUnits, withDatabase, type CommonOptions } from './common';
+
+export type UnitState = 'applied' | 'pending' | 'drifted' | 'adopted';
+
+export interface StatusUnit {
+  name: string;
+  kind: Unit['kind'];
+  title: string;
+  state: UnitState;
+  appliedAt: string | null;
+  appliedBy: string | null;
+  durationMs: number | null;
+  /** The file's checksum now; for drifted units appliedChecksum says what was applied. */
+  checksum: string;
+  appliedChecksum: string | null;
+  hasDown: boolean;
+  rolledBackAt: string | null;
+}
+
+export interface StatusResult {
+  database: string;
+  units: StatusUnit[];
+  /** Units in the history that no file describes any more. */
+  unknown: string[];
+}
+
+export interface StatusOptions extends CommonOptions {
+  /** Only the migrations folder, as `up` sees it. */
+  migrationsOnly?: boolean;
+}
+
+/** `migrate status`: read-only; never creates the history schema. */
+export async function status(o: StatusOptions): Promise<StatusResult> {
+  const units = allUnits(o, { phases: !o.migrationsOnly });
+  return withDatabase(o, async ({ session, settings }) => {
+    const states = await History.latest(session);
+    const known = new Set(units.map((u) => u.name));
+    return {
+      database: settings.display,
+      units: units.map((u): StatusUnit => {
+        const r = states.get(u.name);
+        const applied = isApplied(r);
+        const state: UnitState = !applied ? 'pending' : r!.checksum && r!.checksum !== u.checksum ? 'drifted' : r!.event === 'adopted' ? 'adopted' : 'applied';
+        return {
+          name: u.name, kind: u.kind, title: u.title, state,
+          appliedAt: applied ? r!.at : null, appliedBy: applied ? r!.dbUser : null, durationMs: applied ? r!.durationMs : null,
+          checksum: u.checksum, appliedChecksum: applied ? r!.checksum : null, hasDown: !!u.down,
+          rolledBackAt: r?.event === 'rolled_back' ? r.at : null,
+        };
+      }),
+      unknown: [...states.values()].filter((r) => isApplied(r) && !known.has(r.unit)).map((r) => r.unit),
+    };
+  });
+}

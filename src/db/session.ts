@@ -1,0 +1,132 @@
+import type postgres from 'postgres';
+import type { Logger } from '../log';
+import type { SourcePosition } from '../errors';
+import type { Sql } from './client';
+
+export interface Timeouts {
+  /** PostgreSQL interval text, e.g. '5s'. */
+  lockTimeout: string;
+  statementTimeout: string;
+}
+
+export type Row = Record<string, unknown>;
+type Runner = Sql | postgres.TransactionSql<Record<string, never>>;
+
+/** Thrown inside a transaction to roll it back on purpose (dry runs, rehearsals). */
+export class RollbackSignal extends Error {
+  constructor(readonly value?: unknown) {
+    super('rollback requested');
+  }
+}
+
+/**
+ * The one place every statement goes through: it applies the timeouts, logs each
+ * statement with its duration, and owns the transaction rules (SET LOCAL inside, savepoints
+ * for nesting), so no other module talks to postgres.js directly.
+ */
+export class Session {
+  private constructor(
+    private readonly runner: Runner,
+    readonly log: Logger,
+    readonly timeouts: Timeouts,
+    readonly depth: number,
+  ) {}
+
+  static async open(sql: Sql, log: Logger, timeouts: Timeouts): Promise<Session> {
+    const s = new Session(sql, log, timeouts, 0);
+    await s.applyTimeouts(false);
+    return s;
+  }
+
+  get inTransaction(): boolean {
+    return this.depth > 0;
+  }
+
+  /** A parameterised statement; never build SQL from values. */
+  async query<T extends Row = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+    const started = performance.now();
+    try {
+      const rows = (await this.runner.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[];
+      this.log.trace({ durationMs: ms(started), sql: oneLine(text) }, 'query');
+      return rows;
+    } catch (err) {
+      this.log.debug({ durationMs: ms(started), sql: oneLine(text), err: String((err as Error).message) }, 'query failed');
+      throw err;
+    }
+  }
+
+  /** A whole file, several statements, simple protocol (what psql -f would send). */
+  async script(text: string, file: string): Promise<void> {
+    const started = performance.now();
+    await this.runner.unsafe(text).simple();
+    this.log.debug({ durationMs: ms(started), file }, 'script');
+  }
+
+  /**
+   * Runs fn in a transaction (or a savepoint when already inside one) with SET LOCAL
+   * timeouts. Throw RollbackSignal to roll back without an error; its value is returned.
+   */
+  async transaction<T>(fn: (tx: Session) => Promise<T>, timeouts: Timeouts = this.timeouts): Promise<T> {
+    try {
+      if (this.depth === 0) {
+        return (await (this.runner as Sql).begin(async (tx) => {
+          const inner = new Session(tx, this.log, timeouts, 1);
+          await inner.applyTimeouts(true);
+          return fn(inner);
+        })) as T;
+      }
+      return (await (this.runner as postgres.TransactionSql<Record<string, never>>).savepoint(async (sp) => {
+        const inner = new Session(sp as unknown as Runner, this.log, timeouts, this.depth + 1);
+        await inner.applyTimeouts(true);
+        return fn(inner);
+      })) as T;
+    } catch (err) {
+      if (err instanceof RollbackSignal) return err.value as T;
+      throw err;
+    }
+  }
+
+  private async applyTimeouts(local: boolean): Promise<void> {
+    await this.query('select set_config($1, $2, $5), set_config($3, $4, $5)', [
+      'lock_timeout', this.timeouts.lockTimeout, 'statement_timeout', this.timeouts.statementTimeout, local,
+    ]);
+  }
+}
+
+/** Where a server error points inside a script: line/column from its 1-based character position. */
+export function serverErrorPosition(err: unknown, text: string, file: string): SourcePosition {
+  const pos = Number((err as { position?: string }).position);
+  if (!Number.isFinite(pos) || pos <= 0) return { file };
+  return { file, ...lineColumnAt(text, pos - 1) };
+}
+
+export function lineColumnAt(text: string, index: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < index && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: index - lineStart + 1 };
+}
+
+/** The server's own words, with PL/pgSQL context when it says where inside a body. */
+export function serverErrorMessage(err: unknown): string {
+  const e = err as { message?: string; code?: string; where?: string; detail?: string };
+  let m = e.message ?? String(err);
+  if (e.code) m += ` [${e.code}]`;
+  if (e.detail) m += ` (${e.detail})`;
+  if (e.where) m += ` — ${oneLine(e.where)}`;
+  return m;
+}
+
+function ms(started: number): number {
+  return Math.round((performance.now() - started) * 10) / 10;
+}
+
+function oneLine(text: string): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > 200 ? t.slice(0, 197) + '...' : t;
+}

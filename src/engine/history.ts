@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Session } from '../db/session';
+import { RUNNER_VERSION } from '../version';
+import type { UnitKind } from './units';
+
+export type HistoryEventName = 'applied' | 'verified' | 'rolled_back' | 'adopted' | 'failed';
+
+export interface HistoryEvent {
+  runId: string;
+  unit: string;
+  kind: UnitKind;
+  event: HistoryEventName;
+  checksum?: string;
+  durationMs?: number;
+  precheck?: unknown;
+  detail?: unknown;
+}
+
+/** The latest state-changing row of a unit. */
+export interface UnitRecord {
+  unit: string;
+  kind: UnitKind;
+  event: 'applied' | 'adopted' | 'rolled_back';
+  checksum: string | null;
+  at: string;
+  dbUser: string;
+  clientHost: string | null;
+  durationMs: number | null;
+  runId: string;
+  detail: Record<string, unknown> | null;
+}
+
+const DDL = readFileSync(path.join(__dirname, 'history.sql'), 'utf8');
+
+/** The history table is the umzug storage; it lives in schema "migrate". */
+export class History {
+  /** Creates the tracking schema; called while holding the run lock. */
+  static async ensure(s: Session): Promise<void> {
+    const [{ present }] = await s.query<{ present: boolean }>("select to_regclass('migrate.history') is not null as present");
+    if (!present) await s.script(DDL, 'history.sql');
+  }
+
+  /** Latest state per unit in one query; empty when the schema was never created (read-only callers). */
+  static async latest(s: Session): Promise<Map<string, UnitRecord>> {
+    const [{ present }] = await s.query<{ present: boolean }>("select to_regclass('migrate.history') is not null as present");
+    const out = new Map<string, UnitRecord>();
+    if (!present) return out;
+    const rows = await s.query<{
+      unit: string; kind: UnitKind; event: UnitRecord['event']; checksum: string | null; at: string;
+      db_user: string; client_host: string | null; duration_ms: number | null; run_id: string; detail: Record<string, unknown> | null;
+    }>(
+      `select distinct on (unit) unit, kind, event, checksum, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at,
+              db_user, client_host, duration_ms, run_id::text as run_id, detail
+         from migrate.history
+        where event in ('applied', 'adopted', 'rolled_back')
+        order by unit, id desc`,
+    );
+    for (const r of rows) {
+      out.set(r.unit, {
+        unit: r.unit, kind: r.kind, event: r.event, checksum: r.checksum, at: r.at, dbUser: r.db_user,
+        clientHost: r.client_host, durationMs: r.duration_ms, runId: r.run_id, detail: r.detail,
+      });
+    }
+    return out;
+  }
+
+  static async record(s: Session, e: HistoryEvent): Promise<void> {
+    await s.query(
+      `insert into migrate.history (run_id, unit, kind, event, checksum, duration_ms, runner_version, precheck, detail)
+       values ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, $9::text::jsonb)`,
+      [e.runId, e.unit, e.kind, e.event, e.checksum ?? null, e.durationMs ?? null, RUNNER_VERSION,
+        e.precheck === undefined ? null : JSON.stringify(e.precheck), e.detail === undefined ? null : JSON.stringify(e.detail)],
+    );
+  }
+
+  /** Every event of a run, oldest first: what a test or a DBA reads after a failure. */
+  static async events(s: Session, filter: { unit?: string; runId?: string } = {}): Promise<Array<{ unit: string; event: HistoryEventName; at: string }>> {
+    return s.query(
+      `select unit, event, at::text as at from migrate.history
+        where ($1::text is null or unit = $1) and ($2::uuid is null or run_id = $2::uuid) order by id`,
+      [filter.unit ?? null, filter.runId ?? null],
+    );
+  }
+}
+
+export function isApplied(r: UnitRecord | undefined): boolean {
+  return r !== undefined && r.event !== 'rolled_back';
+}

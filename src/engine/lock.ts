@@ -1,0 +1,66 @@
+import type { Sql } from '../db/client';
+import { LockError } from '../errors';
+import type { Logger } from '../log';
+
+/** Two int4 keys: a class for this tool, and an object for the run lock. */
+const LOCK_CLASS = 0x6d696772; // "migr"
+const LOCK_OBJECT = 1;
+
+export interface LockHolder {
+  pid: number;
+  applicationName: string;
+  since: string | null;
+  clientAddr: string | null;
+}
+
+/**
+ * Holds a session-level advisory lock on its own connection for the whole run, so a
+ * unit's transaction ending never releases it. Waits up to waitMs, polling, then names
+ * the holder.
+ */
+export async function withRunLock<T>(
+  lockSql: Sql,
+  opts: { waitMs: number; label: string; log: Logger },
+  fn: () => Promise<T>,
+): Promise<T> {
+  const deadline = Date.now() + opts.waitMs;
+  let announced = false;
+  for (;;) {
+    const [{ locked }] = await lockSql.unsafe<{ locked: boolean }[]>('select pg_try_advisory_lock($1, $2) as locked', [LOCK_CLASS, LOCK_OBJECT]);
+    if (locked) break;
+    const holder = await lockHolder(lockSql);
+    if (Date.now() >= deadline) {
+      const who = holder ? describeHolder(holder) : 'another session';
+      throw new LockError(`another runner holds the migration lock: ${who}`, 'wait for it to finish, or raise --lock-wait; never kill it mid-unit without checking its history');
+    }
+    if (!announced && holder) {
+      opts.log.info({ holderPid: holder.pid }, `waiting for the migration lock held by ${describeHolder(holder)}`);
+      announced = true;
+    }
+    await new Promise((r) => setTimeout(r, Math.min(200, Math.max(10, deadline - Date.now()))));
+  }
+  // Name the holder for whoever waits: application_name is what pg_stat_activity shows.
+  await lockSql.unsafe('select set_config($1, $2, false)', ['application_name', opts.label.slice(0, 63)]);
+  try {
+    return await fn();
+  } finally {
+    await lockSql.unsafe('select pg_advisory_unlock($1, $2)', [LOCK_CLASS, LOCK_OBJECT]).catch(() => undefined);
+  }
+}
+
+async function lockHolder(lockSql: Sql): Promise<LockHolder | undefined> {
+  const rows = await lockSql.unsafe<{ pid: number; application_name: string; since: string | null; client_addr: string | null }[]>(
+    `select a.pid, a.application_name, to_char(a.state_change, 'YYYY-MM-DD HH24:MI:SS TZ') as since, a.client_addr::text as client_addr
+       from pg_locks l join pg_stat_activity a on a.pid = l.pid
+      where l.locktype = 'advisory' and l.granted and l.classid = $1::int::oid and l.objid = $2::int::oid and l.objsubid = 2
+        and l.database = (select oid from pg_database where datname = current_database())
+      limit 1`,
+    [LOCK_CLASS, LOCK_OBJECT],
+  );
+  const r = rows[0];
+  return r ? { pid: r.pid, applicationName: r.application_name, since: r.since, clientAddr: r.client_addr } : undefined;
+}
+
+function describeHolder(h: LockHolder): string {
+  return `pid ${h.pid} (${h.applicationName || 'no application_name'}${h.clientAddr ? ` from ${h.clientAddr}` : ''}) since ${h.since ?? 'unknown'}`;
+}

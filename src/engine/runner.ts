@@ -1,0 +1,169 @@
+import { describeDiff, diffFingerprints, fingerprint, isEmptyDiff, pick, type Fingerprint } from '../db/fingerprint';
+import { RollbackSignal, type Session } from '../db/session';
+import { MigrateError, UnitFailedError } from '../errors';
+import type { Logger } from '../log';
+import { failed, summarize, type CheckResult } from '../verify/checks';
+import { checkAbsent } from '../verify/expectations';
+import { toUnitFailed } from './failure';
+import { History } from './history';
+import { hasVerify, verifyUnit } from './unit-checks';
+import type { Unit } from './units';
+
+export type UnitAction = 'applied' | 'skipped' | 'adopted' | 'rolled-back' | 'failed';
+
+export interface UnitResult {
+  name: string;
+  kind: Unit['kind'];
+  action: UnitAction;
+  durationMs: number;
+  reason?: string;
+  checks?: CheckResult[];
+  error?: string;
+  /** Rollback only: the schema equals the pre-apply schema, outside and inside the unit's footprint. */
+  schemaEqualsBefore?: boolean;
+}
+
+export interface RunContext {
+  session: Session;
+  runId: string;
+  log: Logger;
+  /** False inside a single transaction or a dry run: the failure row would be rolled back too. */
+  recordFailures: boolean;
+}
+
+/** Stored with the "applied" row of a unit that can be rolled back: the proof material for its rollback. */
+interface ApplyDetail {
+  before: Fingerprint;
+  footprint: string[];
+}
+
+/**
+ * Applies one unit in its own transaction (a savepoint inside a single-transaction run):
+ * up step, verify hook, then the "applied" row, all or nothing. A unit with no history
+ * whose verify already passes is adopted instead of re-run.
+ */
+export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResult[] = []): Promise<UnitResult> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  try {
+    if (hasVerify(unit)) {
+      const adopted = await ctx.session.transaction(async (tx) => {
+        // A verify that errors (its objects do not exist yet) simply means "not adoptable".
+        const checks = await verifyUnit(tx, unit).catch(() => {
+          throw new RollbackSignal(undefined);
+        });
+        if (checks.length === 0 || failed(checks).length > 0) return undefined;
+        await History.record(tx, { runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'adopted', checksum: unit.checksum, durationMs: elapsed(), precheck, detail: { checks } });
+        return checks;
+      });
+      if (adopted) {
+        ctx.log.info({ unit: unit.name, durationMs: elapsed() }, 'adopted: its objects already exist and its verify passes');
+        return { name: unit.name, kind: unit.kind, action: 'adopted', durationMs: elapsed(), checks: adopted, reason: 'objects already present and verified' };
+      }
+    }
+    ctx.log.info({ unit: unit.name }, 'applying');
+    const run = async (s: Session) => {
+      const before = unit.down ? await fingerprint(s) : undefined;
+      try {
+        await s.script(unit.up.text, unit.up.path);
+      } catch (err) {
+        throw toUnitFailed(unit, 'up', unit.up, err);
+      }
+      const checks = await verifyUnit(s, unit);
+      if (failed(checks).length > 0) {
+        throw new UnitFailedError(unit.name, 'verify', { file: unit.verify?.path ?? unit.up.path }, `verify failed: ${summarize(checks)}`);
+      }
+      let detail: ApplyDetail | undefined;
+      if (before) {
+        const d = diffFingerprints(before, await fingerprint(s));
+        detail = { before, footprint: [...d.added, ...d.removed, ...d.changed] };
+      }
+      const common = { runId: ctx.runId, unit: unit.name, kind: unit.kind, checksum: unit.checksum, durationMs: elapsed() };
+      await History.record(s, { ...common, event: 'applied', precheck, detail });
+      if (checks.length > 0) await History.record(s, { ...common, event: 'verified', detail: { checks } });
+      return checks;
+    };
+    // A unit that cannot run in a transaction is applied statement by statement by the server.
+    const checks = unit.transactional ? await ctx.session.transaction(run) : await run(ctx.session);
+    ctx.log.info({ unit: unit.name, durationMs: elapsed() }, 'applied and verified');
+    return { name: unit.name, kind: unit.kind, action: 'applied', durationMs: elapsed(), checks };
+  } catch (err) {
+    await recordFailure(ctx, unit, err, elapsed());
+    throw err;
+  }
+}
+
+/** Counts rows in the tables a unit created, for the data-loss guard of a rollback. */
+export async function rowsAtRisk(s: Session, unit: Unit, detail: ApplyDetail | null): Promise<Array<{ table: string; rows: number }>> {
+  const tables = new Set<string>(Object.keys(unit.expect?.tables ?? {}));
+  for (const key of detail?.footprint ?? []) if (key.startsWith('table ') && !(detail!.before[key])) tables.add(key.slice('table '.length));
+  if (tables.size === 0) return [];
+  // query_to_xml runs the dynamic count server-side with %I quoting; no SQL is built here.
+  const rows = await s.query<{ tbl: string; n: string }>(
+    `select t.tbl, (xpath('/row/n/text()', query_to_xml(format('select count(*) as n from only %I.%I', split_part(t.tbl, '.', 1), split_part(t.tbl, '.', 2)), false, true, '')))[1]::text as n
+       from unnest($1::text[]) t(tbl)
+      where to_regclass(t.tbl) is not null
+        and (select relkind from pg_class where oid = to_regclass(t.tbl)) in ('r', 'p')
+        and not (select relispartition from pg_class where oid = to_regclass(t.tbl))`,
+    [[...tables].sort()],
+  );
+  const partitioned = await s.query<{ tbl: string; n: string }>(
+    `select t.tbl, (select sum((xpath('/row/n/text()', query_to_xml(format('select count(*) as n from only %I.%I', n.nspname, c.relname), false, true, '')))[1]::text::bigint)
+                      from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_namespace n on n.oid = c.relnamespace
+                     where i.inhparent = to_regclass(t.tbl))::text as n
+       from unnest($1::text[]) t(tbl)
+      where to_regclass(t.tbl) is not null and (select relkind from pg_class where oid = to_regclass(t.tbl)) = 'p'`,
+    [[...tables].sort()],
+  );
+  const counts = new Map<string, number>();
+  for (const r of [...rows, ...partitioned]) counts.set(r.tbl, (counts.get(r.tbl) ?? 0) + Number(r.n ?? 0));
+  return [...counts].filter(([, n]) => n > 0).map(([table, rows]) => ({ table, rows }));
+}
+
+/**
+ * Rolls one unit back in a transaction: down step, its declared objects gone, and every
+ * object it touched back to its pre-apply definition; otherwise the rollback itself is undone.
+ */
+export async function rollbackUnit(ctx: RunContext, unit: Unit, stored: ApplyDetail | null): Promise<UnitResult> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const down = unit.down;
+  if (!down) throw new UnitFailedError(unit.name, 'down', { file: unit.up.path }, 'this unit has no down step');
+  try {
+    const result = await ctx.session.transaction(async (tx) => {
+      try {
+        await tx.script(down.text, down.path);
+      } catch (err) {
+        throw toUnitFailed(unit, 'down', down, err);
+      }
+      const checks: CheckResult[] = unit.expect ? await checkAbsent(tx, unit.expect) : [];
+      let schemaEqualsBefore: boolean | undefined;
+      if (stored?.before) {
+        const now = await fingerprint(tx);
+        const footprintDiff = diffFingerprints(pick(stored.before, stored.footprint), pick(now, stored.footprint));
+        checks.push({ task: 8, check: 'schema restored', ok: isEmptyDiff(footprintDiff), detail: isEmptyDiff(footprintDiff) ? `${stored.footprint.length} objects the unit touched are back as before` : `not restored: ${describeDiff(footprintDiff)}` });
+        schemaEqualsBefore = isEmptyDiff(diffFingerprints(stored.before, now));
+      }
+      if (failed(checks).length > 0) {
+        throw new UnitFailedError(unit.name, 'down', { file: down.path }, `rollback did not restore the schema: ${summarize(checks)}`);
+      }
+      await History.record(tx, { runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'rolled_back', checksum: unit.checksum, durationMs: elapsed(), detail: { checks, schemaEqualsBefore } });
+      return { checks, schemaEqualsBefore };
+    });
+    ctx.log.info({ unit: unit.name, durationMs: elapsed() }, 'rolled back');
+    return { name: unit.name, kind: unit.kind, action: 'rolled-back', durationMs: elapsed(), ...result };
+  } catch (err) {
+    await recordFailure(ctx, unit, err, elapsed(), 'down');
+    throw err;
+  }
+}
+
+async function recordFailure(ctx: RunContext, unit: Unit, err: unknown, durationMs: number, direction: 'up' | 'down' = 'up'): Promise<void> {
+  ctx.log.error({ unit: unit.name, durationMs }, (err as Error).message);
+  if (!ctx.recordFailures || ctx.session.inTransaction) return;
+  const message = err instanceof MigrateError ? err.message : String((err as Error).message ?? err);
+  await History.record(ctx.session, { runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'failed', checksum: unit.checksum, durationMs, detail: { direction, error: message } })
+    .catch((e) => ctx.log.warn({ unit: unit.name }, `could not record the failure in the history: ${(e as Error).message}`));
+}
+
+export type { ApplyDetail };

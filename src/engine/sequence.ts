@@ -1,0 +1,151 @@
+import { Umzug, MigrationError, type UmzugStorage } from 'umzug';
+import { RollbackSignal, type Session } from '../db/session';
+import { BlockedError, MigrateError, UsageError } from '../errors';
+import type { Logger } from '../log';
+import { failed, type CheckResult } from '../verify/checks';
+import { History, isApplied, type UnitRecord } from './history';
+import { applyUnit, type RunContext, type UnitResult } from './runner';
+import { precheckUnit } from './unit-checks';
+import { resolveUnit, type Unit } from './units';
+
+export interface SequenceOptions {
+  session: Session;
+  log: Logger;
+  runId: string;
+  /** Every unit of the sequence, in order. */
+  units: Unit[];
+  /** Stop after this unit (a name, number or phase). */
+  to?: string;
+  /** Units not to run (they must be skippable, or nothing pending may depend on them). */
+  skip?: string[];
+  /** All-or-nothing: one transaction around every unit. */
+  singleTransaction?: boolean;
+  /** Execute everything, then roll it all back. */
+  dryRun?: boolean;
+  /** Asked once the plan is known and the prechecks passed, before the first change. */
+  confirm?: (plan: PlannedUnit[]) => Promise<boolean>;
+}
+
+export interface PlannedUnit {
+  name: string;
+  kind: Unit['kind'];
+  title: string;
+  action: 'apply' | 'skip';
+  reason?: string;
+  precheck: CheckResult[];
+}
+
+export interface SequenceResult {
+  ok: boolean;
+  dryRun: boolean;
+  runId: string;
+  units: UnitResult[];
+  plan: PlannedUnit[];
+  error?: MigrateError;
+}
+
+/** Units whose file changed since they were applied: `up` and `remediate` refuse while any exist. */
+export function drifted(units: readonly Unit[], states: Map<string, UnitRecord>): Unit[] {
+  return units.filter((u) => {
+    const r = states.get(u.name);
+    return isApplied(r) && r!.checksum !== null && r!.checksum !== u.checksum;
+  });
+}
+
+/**
+ * Plans and runs a sequence of units through umzug (ordering, pending, events) with the
+ * history table as its storage. Prechecks of every pending unit run before the first change.
+ */
+export async function runSequence(o: SequenceOptions): Promise<SequenceResult> {
+  const states = await History.latest(o.session);
+  const changed = drifted(o.units, states);
+  if (changed.length > 0) {
+    throw new BlockedError(`drift: ${changed.map((u) => u.name).join(', ')} changed since applied`,
+      'restore the applied file content (see `migrate status`), or write a new unit for the change', changed.map((u) => `${u.name}: ${u.up.path}`));
+  }
+  const scope = o.to ? o.units.slice(0, o.units.indexOf(resolveUnit(o.units, o.to)) + 1) : o.units;
+  const skip = new Set((o.skip ?? []).map((s) => resolveUnit(o.units, s).name));
+  const pending = scope.filter((u) => !isApplied(states.get(u.name)));
+  for (const name of skip) {
+    const dependant = pending.find((u) => !skip.has(u.name) && u.dependsOn.some((d) => resolveUnit(o.units, d).name === name));
+    const unit = o.units.find((u) => u.name === name)!;
+    if (dependant && !isApplied(states.get(name))) {
+      throw new UsageError(`cannot skip ${name}: ${dependant.name} depends on it`, unit.skippable ? undefined : `${name} is not marked skippable`);
+    }
+  }
+
+  const plan: PlannedUnit[] = [];
+  for (const u of scope) {
+    if (isApplied(states.get(u.name))) plan.push({ name: u.name, kind: u.kind, title: u.title, action: 'skip', reason: `already ${states.get(u.name)!.event}`, precheck: [] });
+    else if (skip.has(u.name)) plan.push({ name: u.name, kind: u.kind, title: u.title, action: 'skip', reason: 'skipped by --skip', precheck: [] });
+    else plan.push({ name: u.name, kind: u.kind, title: u.title, action: 'apply', precheck: await precheckUnit(o.session, u) });
+  }
+  const blocked = plan.flatMap((p) => failed(p.precheck).map((c) => `${p.name}: ${c.check}: ${c.detail}`));
+  if (blocked.length > 0) {
+    throw new BlockedError(`prechecks failed for ${new Set(blocked.map((b) => b.split(':')[0])).size} unit(s); nothing was changed`, 'fix the environment as listed, then run again', blocked);
+  }
+  const toRun = plan.filter((p) => p.action === 'apply');
+  const skippedResults: UnitResult[] = plan.filter((p) => p.action === 'skip').map((p) => ({ name: p.name, kind: p.kind, action: 'skipped', durationMs: 0, reason: p.reason }));
+  if (toRun.length > 0 && o.confirm && !(await o.confirm(plan))) {
+    throw new MigrateError('declined at the prompt; nothing was changed', 3);
+  }
+
+  const results: UnitResult[] = [];
+  const execute = async (session: Session) => {
+    const ctx: RunContext = { session, runId: o.runId, log: o.log, recordFailures: !o.singleTransaction && !o.dryRun };
+    const byName = new Map(scope.map((u) => [u.name, u]));
+    const umzug = new Umzug<object>({
+      migrations: toRun.map((p) => ({
+        name: p.name,
+        up: async () => results.push(await applyUnit(ctx, byName.get(p.name)!, p.precheck)),
+      })),
+      storage: historyStorage(states),
+      logger: undefined,
+    });
+    await umzug.up({ migrations: toRun.map((p) => p.name) });
+  };
+
+  let error: MigrateError | undefined;
+  try {
+    if (o.dryRun) {
+      await o.session.transaction(async (tx) => {
+        await execute(tx);
+        throw new RollbackSignal();
+      });
+    } else if (o.singleTransaction) {
+      await o.session.transaction(execute);
+    } else {
+      await execute(o.session);
+    }
+  } catch (err) {
+    error = unwrap(err);
+    const failedUnit = toRun[results.length];
+    if (failedUnit) results.push({ name: failedUnit.name, kind: failedUnit.kind, action: 'failed', durationMs: 0, error: error.message });
+    if (o.singleTransaction && !o.dryRun) {
+      for (const r of results) if (r.action === 'applied' || r.action === 'adopted') Object.assign(r, { action: 'rolled-back', reason: 'the single transaction was rolled back' });
+      if (failedUnit) {
+        const unit = scope.find((u) => u.name === failedUnit.name)!;
+        await History.record(o.session, { runId: o.runId, unit: unit.name, kind: unit.kind, event: 'failed', checksum: unit.checksum, detail: { error: error.message, singleTransaction: true } }).catch(() => undefined);
+      }
+    }
+  }
+  const ordered = plan.map((p) => results.find((r) => r.name === p.name) ?? skippedResults.find((r) => r.name === p.name)).filter((r): r is UnitResult => !!r);
+  return { ok: !error, dryRun: !!o.dryRun, runId: o.runId, units: ordered, plan, error };
+}
+
+/** umzug's storage view of the history; writes happen inside each unit's own transaction. */
+function historyStorage(states: Map<string, UnitRecord>): UmzugStorage<object> {
+  return {
+    executed: async () => [...states.values()].filter(isApplied).map((r) => r.unit),
+    // The "applied" row is written by the unit in its own transaction (umzug #708): nothing to do here.
+    logMigration: async () => undefined,
+    unlogMigration: async () => undefined,
+  };
+}
+
+function unwrap(err: unknown): MigrateError {
+  let e = err;
+  while (e instanceof MigrationError && (e as { cause?: unknown }).cause) e = (e as { cause?: unknown }).cause;
+  if (e instanceof MigrateError) return e;
+  return new MigrateError(String((e as Error)?.message ?? e), 1, undefined, { cause: e });
+}

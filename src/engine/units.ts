@@ -1,0 +1,212 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../errors';
+
+export type UnitKind = 'phase' | 'migration';
+
+export interface UnitFile {
+  path: string;
+  text: string;
+}
+
+/** Declared expectations (see docs/UNITS.md); checked against the catalog. */
+export interface Expectations {
+  schemas?: string[];
+  roles?: string[];
+  tables?: Record<string, { columns?: Record<string, string>; rls?: boolean }>;
+  indexes?: Record<string, string>;
+  foreignKeys?: Array<{ table: string; columns: string[]; references: string; onDelete?: string; name?: string }>;
+  policies?: Record<string, string[]>;
+  triggers?: Record<string, string[]>;
+  functions?: string[];
+  enums?: Record<string, string[]>;
+  grants?: Array<{ role: string; table: string; privileges: string[] }>;
+}
+
+export interface Unit {
+  /** History key: a migration's file stem, or a phase folder name. */
+  name: string;
+  kind: UnitKind;
+  /** The number in front of the name. */
+  number: number;
+  title: string;
+  up: UnitFile;
+  down?: UnitFile;
+  precheck?: UnitFile;
+  verify?: UnitFile;
+  expect?: Expectations;
+  /** sha256 of the up step's content, the basis of drift detection. */
+  checksum: string;
+  dependsOn: string[];
+  skippable: boolean;
+  /** False when the up step must run outside a transaction (CREATE INDEX CONCURRENTLY, …). */
+  transactional: boolean;
+  /** Other names that select this unit: its number, the phase folder that wraps a migration. */
+  aliases: string[];
+}
+
+const MIGRATION = /^(\d+)_([A-Za-z0-9][\w-]*)\.sql$/;
+const COMPANION = /^(\d+_[A-Za-z0-9][\w-]*)\.(down|precheck|verify)\.sql$/;
+const EXPECT = /^(\d+_[A-Za-z0-9][\w-]*)\.expect\.json$/;
+const PHASE_DIR = /^(\d+)-([a-z0-9][a-z0-9-]*)$/;
+const NO_TRANSACTION = /^\s*--\s*migrate:no-transaction\b/;
+
+export function checksum(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function read(file: string): UnitFile {
+  try {
+    return { path: file, text: readFileSync(file, 'utf8') };
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`, undefined, { cause: err });
+  }
+}
+
+function readIfExists(file: string): UnitFile | undefined {
+  return existsSync(file) ? read(file) : undefined;
+}
+
+function readJson<T>(file: string): T {
+  const { text } = read(file);
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new UsageError(`${file} is not valid JSON: ${(err as Error).message}`, undefined, { cause: err });
+  }
+}
+
+function listDir(dir: string, what: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new UsageError(`${what} folder ${dir} does not exist`, `pass --${what}-dir`);
+  }
+  return readdirSync(dir).sort();
+}
+
+/** Reads a migrations folder: NNNN_name.sql plus optional companions, ordered by number. */
+export function loadMigrations(dir: string): Unit[] {
+  const entries = listDir(dir, 'migrations');
+  const byNumber = new Map<number, string>();
+  const units: Unit[] = [];
+  for (const file of entries) {
+    if (!file.endsWith('.sql') && !file.endsWith('.json')) continue;
+    const companion = COMPANION.exec(file) ?? EXPECT.exec(file);
+    if (companion) {
+      if (!entries.includes(`${companion[1]}.sql`)) {
+        throw new UsageError(`${path.join(dir, file)} has no migration ${companion[1]}.sql beside it`);
+      }
+      continue;
+    }
+    const m = MIGRATION.exec(file);
+    if (!m) {
+      if (file.endsWith('.json')) continue;
+      throw new UsageError(`${path.join(dir, file)} is not named NNNN_name.sql`, 'rename it, or move it out of the migrations folder');
+    }
+    const number = Number(m[1]);
+    const clash = byNumber.get(number);
+    if (clash) {
+      throw new UsageError(`two migrations have number ${m[1]}: ${path.join(dir, clash)} and ${path.join(dir, file)}`, 'renumber one of them');
+    }
+    byNumber.set(number, file);
+    const stem = file.slice(0, -'.sql'.length);
+    const up = read(path.join(dir, file));
+    const expectFile = path.join(dir, `${stem}.expect.json`);
+    units.push({
+      name: stem,
+      kind: 'migration',
+      number,
+      title: m[2].replace(/_/g, ' '),
+      up,
+      down: readIfExists(path.join(dir, `${stem}.down.sql`)),
+      precheck: readIfExists(path.join(dir, `${stem}.precheck.sql`)),
+      verify: readIfExists(path.join(dir, `${stem}.verify.sql`)),
+      expect: existsSync(expectFile) ? readJson<Expectations>(expectFile) : undefined,
+      checksum: checksum(up.text),
+      dependsOn: [],
+      skippable: false,
+      transactional: !NO_TRANSACTION.test(up.text),
+      aliases: [m[1]],
+    });
+  }
+  return units.sort((a, b) => a.number - b.number);
+}
+
+interface PhaseJson {
+  title?: string;
+  dependsOn?: string[];
+  skippable?: boolean;
+  migration?: string;
+}
+
+/**
+ * Reads a phases folder. A phase that names a migration becomes that migration's unit
+ * (history under the migration's name), with the phase's dependencies and aliases added.
+ */
+export function loadPhases(dir: string, migrations: Unit[]): Unit[] {
+  const entries = listDir(dir, 'phases').filter((f) => statSync(path.join(dir, f)).isDirectory());
+  const byNumber = new Map<number, string>();
+  const units: Unit[] = [];
+  for (const folder of entries) {
+    const m = PHASE_DIR.exec(folder);
+    if (!m) throw new UsageError(`phase folder ${path.join(dir, folder)} is not named NN-name`);
+    const number = Number(m[1]);
+    const clash = byNumber.get(number);
+    if (clash) throw new UsageError(`two phases have number ${m[1]}: ${path.join(dir, clash)} and ${path.join(dir, folder)}`);
+    byNumber.set(number, folder);
+    const base = path.join(dir, folder);
+    const meta = readJson<PhaseJson>(path.join(base, 'phase.json'));
+    const common = {
+      dependsOn: meta.dependsOn ?? [],
+      skippable: meta.skippable === true,
+      aliases: [folder, m[1], String(number)],
+    };
+    if (meta.migration) {
+      const wrapped = migrations.find((u) => u.name === meta.migration || u.aliases.includes(meta.migration!));
+      if (!wrapped) throw new UsageError(`phase ${folder} wraps migration ${meta.migration}, which is not in the migrations folder`);
+      units.push({
+        ...wrapped,
+        kind: 'migration',
+        title: meta.title ?? wrapped.title,
+        precheck: readIfExists(path.join(base, 'precheck.sql')) ?? wrapped.precheck,
+        ...common,
+        aliases: [...wrapped.aliases, ...common.aliases],
+      });
+      continue;
+    }
+    const upPath = path.join(base, 'up.sql');
+    if (!existsSync(upPath)) throw new UsageError(`phase ${folder} has neither up.sql nor a "migration" in phase.json`);
+    const up = read(upPath);
+    const expectFile = path.join(base, 'expect.json');
+    units.push({
+      name: folder,
+      kind: 'phase',
+      number,
+      title: meta.title ?? m[2].replace(/-/g, ' '),
+      up,
+      down: readIfExists(path.join(base, 'down.sql')),
+      precheck: readIfExists(path.join(base, 'precheck.sql')),
+      verify: readIfExists(path.join(base, 'verify.sql')),
+      expect: existsSync(expectFile) ? readJson<Expectations>(expectFile) : undefined,
+      checksum: checksum(up.text),
+      transactional: !NO_TRANSACTION.test(up.text),
+      ...common,
+    });
+  }
+  return units;
+}
+
+/** Finds a unit by full name, number prefix ("0024", "5") or phase folder name. */
+export function resolveUnit(units: readonly Unit[], ref: string): Unit {
+  const exact = units.find((u) => u.name === ref || u.aliases.includes(ref));
+  if (exact) return exact;
+  const numeric = /^\d+$/.test(ref) ? units.filter((u) => u.number === Number(ref)) : [];
+  if (numeric.length === 1) return numeric[0];
+  const prefixed = units.filter((u) => u.name.startsWith(ref));
+  if (prefixed.length === 1) return prefixed[0];
+  const known = units.map((u) => u.name).join(', ') || 'none';
+  if (numeric.length > 1 || prefixed.length > 1) {
+    throw new UsageError(`"${ref}" matches several units: ${(numeric.length > 1 ? numeric : prefixed).map((u) => u.name).join(', ')}`, 'use the full name');
+  }
+  throw new UsageError(`unknown unit "${ref}"`, `known units: ${known}`);
+}

@@ -1,0 +1,46 @@
+import pino from 'pino';
+import { Writable } from 'node:stream';
+
+export type Logger = pino.Logger;
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface LoggerOptions {
+  level: LogLevel;
+  /** pino JSON lines go here when set. */
+  file?: string;
+  /** Readable lines (e.g. process.stderr on a terminal); omitted in JSON mode and tests. */
+  human?: NodeJS.WritableStream;
+}
+
+/** Lets the run id and database user reach every line without being passed around. */
+export function createLogger(options: LoggerOptions): Logger {
+  const streams: pino.StreamEntry[] = [];
+  if (options.file) streams.push({ level: options.level === 'silent' ? 'info' : options.level, stream: pino.destination({ dest: options.file, sync: true, mkdir: true }) });
+  if (options.human) streams.push({ level: options.level === 'silent' ? 'fatal' : options.level, stream: humanStream(options.human) });
+  if (streams.length === 0) return pino({ level: 'silent' });
+  const level = options.file && options.level === 'silent' ? 'info' : options.level;
+  return pino({ level, base: undefined, redact: { paths: ['password', '*.password'], censor: '***' } }, pino.multistream(streams));
+}
+
+const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const SKIP = new Set(['level', 'time', 'msg', 'pid', 'hostname']);
+
+/** Short readable lines: "12:00:01 info  applied unit=0023_x durationMs=12". */
+function humanStream(out: NodeJS.WritableStream): Writable {
+  return new Writable({
+    write(chunk, _enc, done) {
+      try {
+        const rec = JSON.parse(String(chunk));
+        const time = new Date(rec.time ?? Date.now()).toISOString().slice(11, 19);
+        const extras = Object.entries(rec)
+          .filter(([k, v]) => !SKIP.has(k) && v !== undefined && typeof v !== 'object')
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ');
+        out.write(`${time} ${(LEVELS[rec.level] ?? 'log').padEnd(5)} ${rec.msg ?? ''}${extras ? ' ' + extras : ''}\n`);
+      } catch {
+        out.write(String(chunk));
+      }
+      done();
+    },
+  });
+}

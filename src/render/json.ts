@@ -1,0 +1,30 @@
+import type { SequenceResult } from '../engine/sequence';
+import type { StatusResult } from '../commands/status';
+import type { MigrateError } from '../errors';
+
+export function json(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n';
+}
+
+/** The CLI.md shape of `remediate --json`, `rollback --json` and `up --json`, plus extra keys. */
+export function sequenceJson(r: SequenceResult): unknown {
+  return {
+    ok: r.ok,
+    dryRun: r.dryRun,
+    runId: r.runId,
+    units: r.units.map((u) => ({ name: u.name, kind: u.kind, action: u.action, durationMs: u.durationMs, reason: u.reason, error: u.error, schemaEqualsBefore: u.schemaEqualsBefore })),
+    error: r.error ? errorJson(r.error) : undefined,
+  };
+}
+
+export function statusJson(r: StatusResult): unknown {
+  return {
+    database: r.database,
+    units: r.units.map((u) => ({ name: u.name, kind: u.kind, state: u.state, appliedAt: u.appliedAt, checksum: u.appliedChecksum ?? u.checksum, fileChecksum: u.checksum, appliedBy: u.appliedBy, durationMs: u.durationMs })),
+    unknown: r.unknown,
+  };
+}
+
+export function errorJson(e: MigrateError): unknown {
+  return { message: e.message, exitCode: e.exitCode, hint: e.hint, details: (e as { details?: string[] }).details };
+}

@@ -1,0 +1,17 @@
+/** One named check result, the row shape of every precheck.sql / verify.sql. */
+export interface CheckResult {
+  check: string;
+  ok: boolean;
+  detail: string;
+  /** Which of the eight validation tasks it belongs to, when known. */
+  task?: number;
+}
+
+export function failed(checks: readonly CheckResult[]): CheckResult[] {
+  return checks.filter((c) => !c.ok);
+}
+
+export function summarize(checks: readonly CheckResult[]): string {
+  const bad = failed(checks);
+  return bad.length === 0 ? `${checks.length} checks passed` : bad.map((c) => `${c.check}: ${c.detail}`).join('; ');
+}

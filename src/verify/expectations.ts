@@ -1,0 +1,203 @@
+import type { Session } from '../db/session';
+import type { Expectations } from '../engine/units';
+import type { CheckResult } from './checks';
+
+/** The eight tasks' numbers, for grouping what a unit declares. */
+export const TASK = { schema: 1, rls: 2, indexes: 3, triggers: 4, enums: 5, integration: 6, readiness: 7, rollback: 8 } as const;
+
+interface Snapshot {
+  schemas: Set<string>;
+  roles: Set<string>;
+  tables: Map<string, { rls: boolean; columns: Map<string, string> }>;
+  indexes: Map<string, { table: string; valid: boolean }>;
+  fks: Array<{ table: string; name: string; columns: string[]; references: string; onDelete: string }>;
+  policies: Map<string, Set<string>>;
+  triggers: Map<string, Set<string>>;
+  functions: Set<string>;
+  enums: Map<string, string[]>;
+  grants: Map<string, Set<string>>;
+}
+
+const ON_DELETE: Record<string, string> = { a: 'no action', r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
+
+/**
+ * Reads, in one round trip of set-based catalog queries, exactly the objects the
+ * expectations name; cost grows with what is declared, not with the database's size.
+ */
+export async function snapshot(s: Session, e: Expectations): Promise<Snapshot> {
+  const tables = unique([
+    ...Object.keys(e.tables ?? {}), ...Object.values(e.indexes ?? {}), ...(e.foreignKeys ?? []).map((f) => f.table),
+    ...Object.keys(e.policies ?? {}), ...Object.keys(e.triggers ?? {}), ...(e.grants ?? []).map((g) => g.table),
+  ]);
+  const [row] = await s.query<{ snap: RawSnapshot }>(SNAPSHOT_SQL, [
+    e.schemas ?? [], e.roles ?? [], tables, Object.keys(e.indexes ?? {}), (e.functions ?? []).map(normalizeSignature), Object.keys(e.enums ?? {}),
+  ]);
+  const raw = row.snap;
+  const snap: Snapshot = {
+    schemas: new Set(raw.schemas ?? []),
+    roles: new Set(raw.roles ?? []),
+    tables: new Map(),
+    indexes: new Map((raw.indexes ?? []).map((i) => [i.name, { table: i.tbl, valid: i.valid }])),
+    fks: (raw.fks ?? []).map((f) => ({ table: f.tbl, name: f.name, columns: f.cols, references: f.ref, onDelete: ON_DELETE[f.del] ?? f.del })),
+    policies: groupSets(raw.policies ?? []),
+    triggers: groupSets(raw.triggers ?? []),
+    functions: new Set(raw.functions ?? []),
+    enums: new Map((raw.enums ?? []).map((x) => [x.name, x.labels])),
+    grants: groupSets((raw.grants ?? []).map((g) => ({ tbl: `${g.tbl}|${g.role}`, name: g.priv }))),
+  };
+  for (const t of raw.tables ?? []) snap.tables.set(t.name, { rls: t.rls, columns: new Map() });
+  for (const c of raw.columns ?? []) snap.tables.get(c.tbl)?.columns.set(c.name, c.type);
+  return snap;
+}
+
+/** Compares what the unit declares with the catalog; every mismatch names the object. */
+export async function checkExpectations(s: Session, e: Expectations): Promise<CheckResult[]> {
+  const snap = await snapshot(s, e);
+  const out: CheckResult[] = [];
+  const add = (task: number, check: string, ok: boolean, detail: string) => out.push({ task, check, ok, detail });
+
+  for (const name of e.schemas ?? []) add(TASK.readiness, `schema ${name}`, snap.schemas.has(name), snap.schemas.has(name) ? 'exists' : `schema ${name} is missing`);
+  for (const name of e.roles ?? []) add(TASK.readiness, `role ${name}`, snap.roles.has(name), snap.roles.has(name) ? 'exists' : `role ${name} is missing`);
+  for (const [table, spec] of Object.entries(e.tables ?? {})) {
+    const t = snap.tables.get(table);
+    if (!t) {
+      add(TASK.schema, `table ${table}`, false, `table ${table} is missing`);
+      if (spec.rls !== undefined) add(TASK.rls, `rls ${table}`, false, `table ${table} is missing`);
+      continue;
+    }
+    const expected = Object.entries(spec.columns ?? {});
+    const problems: string[] = [];
+    for (const [col, type] of expected) {
+      const actual = t.columns.get(col);
+      if (actual === undefined) problems.push(`column ${col} is missing`);
+      else if (actual !== type) problems.push(`column ${col} is ${actual}, expected ${type}`);
+    }
+    if (spec.columns) {
+      const extra = [...t.columns.keys()].filter((c) => !(c in spec.columns!));
+      if (extra.length) problems.push(`undeclared columns ${extra.join(', ')}`);
+    }
+    add(TASK.schema, `table ${table}`, problems.length === 0, problems.length ? problems.join('; ') : `${t.columns.size} columns as declared`);
+    if (spec.rls !== undefined) {
+      add(TASK.rls, `rls ${table}`, t.rls === spec.rls, t.rls === spec.rls ? `row level security ${t.rls ? 'enabled' : 'disabled'}` : `row level security is ${t.rls ? 'enabled' : 'disabled'}, expected ${spec.rls ? 'enabled' : 'disabled'}`);
+    }
+  }
+  for (const [index, table] of Object.entries(e.indexes ?? {})) {
+    const i = snap.indexes.get(index);
+    const ok = !!i && i.table === table && i.valid;
+    add(TASK.indexes, `index ${index}`, ok, !i ? `index ${index} is missing` : i.table !== table ? `index ${index} is on ${i.table}, expected ${table}` : i.valid ? `on ${table}, valid` : `index ${index} is INVALID`);
+  }
+  for (const fk of e.foreignKeys ?? []) {
+    const label = `foreign key ${fk.table}(${fk.columns.join(', ')}) → ${fk.references}`;
+    const found = snap.fks.find((f) => f.table === fk.table && f.references === fk.references && sameList(f.columns, fk.columns) && (!fk.name || f.name === fk.name));
+    const ok = !!found && (!fk.onDelete || found.onDelete === fk.onDelete);
+    add(TASK.integration, label, ok, !found ? `${label} is missing` : ok ? `${found.name}, on delete ${found.onDelete}` : `${found.name} has on delete ${found.onDelete}, expected ${fk.onDelete}`);
+  }
+  for (const [table, names] of Object.entries(e.policies ?? {})) {
+    const have = snap.policies.get(table) ?? new Set();
+    const missing = names.filter((n) => !have.has(n));
+    add(TASK.rls, `policies on ${table}`, missing.length === 0, missing.length ? `missing polic${missing.length > 1 ? 'ies' : 'y'} ${missing.join(', ')}` : `${names.length} policies present`);
+  }
+  for (const [table, names] of Object.entries(e.triggers ?? {})) {
+    const have = snap.triggers.get(table) ?? new Set();
+    const missing = names.filter((n) => !have.has(n));
+    add(TASK.triggers, `triggers on ${table}`, missing.length === 0, missing.length ? `missing trigger${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` : `${names.length} triggers attached`);
+  }
+  for (const fn of e.functions ?? []) add(TASK.triggers, `function ${fn}`, snap.functions.has(normalizeSignature(fn)), snap.functions.has(normalizeSignature(fn)) ? 'exists' : `function ${fn} is missing`);
+  for (const [type, labels] of Object.entries(e.enums ?? {})) {
+    const have = snap.enums.get(type);
+    const ok = !!have && sameList(have, labels);
+    add(TASK.enums, `enum ${type}`, ok, !have ? `enum ${type} is missing` : ok ? labels.join(', ') : `labels are ${have.join(', ')}; expected ${labels.join(', ')}`);
+  }
+  for (const g of e.grants ?? []) {
+    const have = snap.grants.get(`${g.table}|${g.role}`) ?? new Set();
+    const missing = g.privileges.map((p) => p.toUpperCase()).filter((p) => !have.has(p));
+    add(TASK.readiness, `grants on ${g.table} to ${g.role}`, missing.length === 0, missing.length ? `${g.role} lacks ${missing.join(', ')} on ${g.table}` : g.privileges.join(', '));
+  }
+  return out;
+}
+
+/** After a rollback, the objects a unit declared (other than shared schemas, roles, grants) must be gone. */
+export async function checkAbsent(s: Session, e: Expectations): Promise<CheckResult[]> {
+  const snap = await snapshot(s, e);
+  const left: string[] = [
+    ...Object.keys(e.tables ?? {}).filter((t) => snap.tables.has(t)).map((t) => `table ${t}`),
+    ...Object.keys(e.indexes ?? {}).filter((i) => snap.indexes.has(i)).map((i) => `index ${i}`),
+    ...(e.functions ?? []).filter((f) => snap.functions.has(normalizeSignature(f))).map((f) => `function ${f}`),
+    ...Object.keys(e.enums ?? {}).filter((t) => snap.enums.has(t)).map((t) => `type ${t}`),
+  ];
+  return [{ task: TASK.rollback, check: 'objects removed', ok: left.length === 0, detail: left.length ? `still present: ${left.join(', ')}` : 'every declared object is gone' }];
+}
+
+function normalizeSignature(fn: string): string {
+  const withSchema = /^[^.(]+\.[^(]+\(/.test(fn) ? fn : `public.${fn}`;
+  return withSchema.replace(/\s*,\s*/g, ', ').replace(/\(\s*\)/, '()');
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function unique(xs: string[]): string[] {
+  return [...new Set(xs)];
+}
+
+function groupSets(rows: Array<{ tbl: string; name: string }>): Map<string, Set<string>> {
+  const m = new Map<string, Set<string>>();
+  for (const r of rows) {
+    if (!m.has(r.tbl)) m.set(r.tbl, new Set());
+    m.get(r.tbl)!.add(r.name);
+  }
+  return m;
+}
+
+interface RawSnapshot {
+  schemas: string[] | null;
+  roles: string[] | null;
+  tables: Array<{ name: string; rls: boolean }> | null;
+  columns: Array<{ tbl: string; name: string; type: string }> | null;
+  indexes: Array<{ name: string; tbl: string; valid: boolean }> | null;
+  fks: Array<{ tbl: string; name: string; cols: string[]; ref: string; del: string }> | null;
+  policies: Array<{ tbl: string; name: string }> | null;
+  triggers: Array<{ tbl: string; name: string }> | null;
+  functions: string[] | null;
+  enums: Array<{ name: string; labels: string[] }> | null;
+  grants: Array<{ tbl: string; role: string; priv: string }> | null;
+}
+
+// $1 schemas, $2 roles, $3 tables, $4 indexes, $5 functions (signatures), $6 enum types.
+const SNAPSHOT_SQL = `
+with t as (
+  select c.oid, n.nspname || '.' || c.relname as name, c.relrowsecurity as rls, c.relacl
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+   where c.relkind in ('r', 'p', 'v', 'm', 'f') and n.nspname || '.' || c.relname = any($3::text[])
+)
+select json_build_object(
+  'schemas', (select json_agg(nspname) from pg_namespace where nspname = any($1::text[])),
+  'roles', (select json_agg(rolname) from pg_roles where rolname = any($2::text[])),
+  'tables', (select json_agg(json_build_object('name', t.name, 'rls', t.rls)) from t),
+  'columns', (select json_agg(json_build_object('tbl', t.name, 'name', a.attname,
+                 'type', format_type(a.atttypid, a.atttypmod) || case when a.attnotnull then ' not null' else '' end))
+                from t join pg_attribute a on a.attrelid = t.oid where a.attnum > 0 and not a.attisdropped),
+  'indexes', (select json_agg(json_build_object('name', n.nspname || '.' || ic.relname, 'tbl', tn.nspname || '.' || tc.relname, 'valid', i.indisvalid and i.indisready))
+                from pg_index i join pg_class ic on ic.oid = i.indexrelid join pg_namespace n on n.oid = ic.relnamespace
+                join pg_class tc on tc.oid = i.indrelid join pg_namespace tn on tn.oid = tc.relnamespace
+               where n.nspname || '.' || ic.relname = any($4::text[])),
+  'fks', (select json_agg(json_build_object('tbl', t.name, 'name', co.conname, 'del', co.confdeltype,
+             'ref', rn.nspname || '.' || rc.relname,
+             'cols', (select json_agg(a.attname order by k.ord) from unnest(co.conkey) with ordinality k(attnum, ord)
+                        join pg_attribute a on a.attrelid = co.conrelid and a.attnum = k.attnum)))
+            from t join pg_constraint co on co.conrelid = t.oid and co.contype = 'f' and co.conparentid = 0
+            join pg_class rc on rc.oid = co.confrelid join pg_namespace rn on rn.oid = rc.relnamespace),
+  'policies', (select json_agg(json_build_object('tbl', t.name, 'name', p.polname)) from t join pg_policy p on p.polrelid = t.oid),
+  'triggers', (select json_agg(json_build_object('tbl', t.name, 'name', g.tgname)) from t join pg_trigger g on g.tgrelid = t.oid and not g.tgisinternal),
+  'functions', (select json_agg(sig) from (
+                  select n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' as sig
+                    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+                   where n.nspname || '.' || p.proname = any(select split_part(f, '(', 1) from unnest($5::text[]) f)) s),
+  'enums', (select json_agg(json_build_object('name', x.name, 'labels', x.labels)) from (
+              select n.nspname || '.' || ty.typname as name, json_agg(e.enumlabel order by e.enumsortorder) as labels
+                from pg_type ty join pg_namespace n on n.oid = ty.typnamespace join pg_enum e on e.enumtypid = ty.oid
+               where n.nspname || '.' || ty.typname = any($6::text[]) group by 1) x),
+  'grants', (select json_agg(json_build_object('tbl', t.name, 'role', r.rolname, 'priv', acl.privilege_type))
+               from t cross join lateral aclexplode(t.relacl) acl join pg_roles r on r.oid = acl.grantee)
+) as snap`;

@@ -1,0 +1,38 @@
+import { freshDatabase, type TestDatabase } from '../harness/database';
+import { runCli } from '../harness/cli';
+import { migrationsProject } from '../harness/fixtures';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await freshDatabase('lock');
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+describe('one run at a time', () => {
+  test('a second runner waits for the first; each unit is applied exactly once', async () => {
+    const p = migrationsProject({
+      '0001_slow.sql': 'create table slow (id int);\nselect pg_sleep(1.5);\n',
+      '0002_after.sql': 'create table after_slow (id int);\n',
+    });
+    const argv = ['--database-url', db.url, '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir, 'up', '--json', '--lock-wait', '20s'];
+    const [a, b] = await Promise.all([runCli(argv), runCli(argv)]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const actions = [a, b].map((r) => r.json().units.map((u: { action: string }) => u.action).join(','));
+    expect(actions.sort()).toEqual(['applied,applied', 'skipped,skipped']);
+    const rows = await db.sql`select unit, count(*)::int as n from migrate.history where event = 'applied' group by unit order by unit`;
+    expect(rows).toEqual([{ unit: '0001_slow', n: 1 }, { unit: '0002_after', n: 1 }]);
+  });
+
+  test('when the lock is not free within --lock-wait, exit 5 names the holder', async () => {
+    const p = migrationsProject({ '0001_slower.sql': 'select pg_sleep(3);\n' });
+    const argv = (wait: string) => ['--database-url', db.url, '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir, 'up', '--lock-wait', wait];
+    const first = runCli(argv('20s'));
+    await new Promise((r) => setTimeout(r, 800));
+    const second = await runCli(argv('500ms'));
+    expect(second.code).toBe(5);
+    expect(second.stderr).toMatch(/another runner holds the migration lock: pid \d+ \(migrate up run [0-9a-f]{8}.*\) since /);
+    expect((await first).code).toBe(0);
+  });
+});

@@ -1,0 +1,88 @@
+import { freshDatabase, type TestDatabase } from '../harness/database';
+import { runCli } from '../harness/cli';
+import { migrationsProject } from '../harness/fixtures';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await freshDatabase('up');
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+const args = (p: { migrationsDir: string; phasesDir: string }) => ['--database-url', db.url, '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir];
+
+async function historyRows(unit: string) {
+  return db.sql<{ event: string }[]>`select event from migrate.history where unit = ${unit} order by id`;
+}
+
+describe('migrate up and status', () => {
+  const project = migrationsProject({
+    '0001_customers.sql': 'create table customers (id int primary key, name text);\ncreate index customers_name_idx on customers (name);\n',
+    '0001_customers.down.sql': 'drop table customers;\n',
+    '0002_orders.sql': 'create table orders (id int primary key, customer_id int references customers(id));\n',
+  });
+
+  test('applies pending migrations in order, recording who, when, checksum and run id', async () => {
+    const before = await runCli([...args(project), 'status', '--json']);
+    expect(before.code).toBe(0);
+    expect(before.json().units.map((u: { state: string }) => u.state)).toEqual(['pending', 'pending']);
+
+    const run = await runCli([...args(project), 'up', '--json']);
+    expect(run.code).toBe(0);
+    expect(run.json()).toMatchObject({ ok: true, dryRun: false, units: [{ name: '0001_customers', action: 'applied' }, { name: '0002_orders', action: 'applied' }] });
+
+    const [t] = await db.sql`select to_regclass('public.orders') is not null as orders, to_regclass('public.customers_name_idx') is not null as idx`;
+    expect(t).toEqual({ orders: true, idx: true });
+    const rows = await db.sql`select unit, kind, event, length(checksum) as len, db_user, runner_version, run_id from migrate.history where event = 'applied' order by id`;
+    expect(rows.map((r) => [r.unit, r.kind, r.event, r.len])).toEqual([['0001_customers', 'migration', 'applied', 64], ['0002_orders', 'migration', 'applied', 64]]);
+    expect(rows[0].db_user).toBeTruthy();
+    expect(rows[0].run_id).toBe(rows[1].run_id);
+
+    const after = await runCli([...args(project), 'status', '--json']);
+    expect(after.json().units).toEqual([
+      expect.objectContaining({ name: '0001_customers', kind: 'migration', state: 'applied', appliedAt: expect.any(String), checksum: expect.stringMatching(/^[0-9a-f]{64}$/) }),
+      expect.objectContaining({ name: '0002_orders', state: 'applied' }),
+    ]);
+  });
+
+  test('running again is a no-op that says every unit was skipped', async () => {
+    const count = async () => (await db.sql`select count(*)::int as n from migrate.history`)[0].n;
+    const n = await count();
+    const run = await runCli([...args(project), 'up', '--json']);
+    expect(run.code).toBe(0);
+    expect(run.json().units.map((u: { action: string }) => u.action)).toEqual(['skipped', 'skipped']);
+    expect(await count()).toBe(n);
+  });
+
+  test('a changed file is reported as drifted and up refuses with exit 3', async () => {
+    project.write('0002_orders.sql', 'create table orders (id bigint primary key);\n');
+    const st = await runCli([...args(project), 'status', '--json']);
+    expect(st.json().units.find((u: { name: string }) => u.name === '0002_orders').state).toBe('drifted');
+    const run = await runCli([...args(project), 'up']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/drift: 0002_orders/);
+    project.write('0002_orders.sql', 'create table orders (id int primary key, customer_id int references customers(id));\n');
+    expect((await runCli([...args(project), 'up'])).code).toBe(0);
+  });
+
+  test('a failing unit is rolled back whole: no objects, no applied row, a failed row, exit 1 naming file and line', async () => {
+    project.write('0003_broken.sql', 'create table half_done (id int);\ncreate index half_done_idx on half_done (id);\n\ninsert into no_such_table values (1);\n');
+    const run = await runCli([...args(project), 'up']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/0003_broken \(up\) failed at .*0003_broken\.sql:4:13: relation "no_such_table" does not exist/);
+    const [t] = await db.sql`select to_regclass('public.half_done') as tbl, to_regclass('public.half_done_idx') as idx`;
+    expect(t).toEqual({ tbl: null, idx: null });
+    expect((await historyRows('0003_broken')).map((r) => r.event)).toEqual(['failed']);
+    const st = await runCli([...args(project), 'status', '--json']);
+    expect(st.json().units.find((u: { name: string }) => u.name === '0003_broken').state).toBe('pending');
+  });
+
+  test('two numbers alike are a usage error naming both files', async () => {
+    const p = migrationsProject({ '0001_a.sql': 'select 1;', '0001_b.sql': 'select 2;' });
+    const run = await runCli([...args(p), 'status']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('0001_a.sql');
+    expect(run.stderr).toContain('0001_b.sql');
+  });
+});

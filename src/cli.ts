@@ -1,11 +1,15 @@
 import yargs, { type Argv } from 'yargs';
 import { commonFlags, commonOptions, isJson, type CommonArgv } from './cli-options';
+import { loadBaseline } from './commands/baseline';
+import { remediate } from './commands/remediate';
+import { rollback } from './commands/rollback';
 import { status } from './commands/status';
 import { up } from './commands/up';
+import { confirmPlan } from './prompt';
 import { MigrateError, UsageError } from './errors';
 import { redactUrl } from './db/settings';
-import { errorJson, json, sequenceJson, statusJson } from './render/json';
-import { renderSequence, renderStatus } from './render/text';
+import { errorJson, json, rollbackJson, sequenceJson, statusJson } from './render/json';
+import { renderRollback, renderSequence, renderStatus } from './render/text';
 import type { SequenceResult } from './engine/sequence';
 
 export interface Io {
@@ -38,6 +42,35 @@ const handlers: Record<string, Handler> = {
     const r = await up({ ...o, target: a.target as string | undefined, dryRun: a['dry-run'] as boolean, singleTransaction: a['single-transaction'] as boolean });
     return sequenceOutcome(a, 'migrate up', r);
   },
+  async remediate(a, io) {
+    const o = commonOptions(a, humanLog(a, io), io.env);
+    const wantsPrompt = io.interactive && !a.yes && !a['dry-run'] && !isJson(a);
+    const r = await remediate({
+      ...o,
+      to: a.to as string | undefined,
+      skip: (a.skip as string[] | undefined) ?? [],
+      singleTransaction: a['single-transaction'] as boolean,
+      dryRun: a['dry-run'] as boolean,
+      confirm: wantsPrompt ? (plan) => confirmPlan(plan, io) : undefined,
+    });
+    return sequenceOutcome(a, 'migrate remediate', r);
+  },
+  async rollback(a, io) {
+    const o = commonOptions(a, humanLog(a, io), io.env);
+    const r = await rollback({
+      ...o,
+      unit: a.unit as string,
+      dryRun: a['dry-run'] as boolean,
+      allowDataLoss: a['allow-data-loss'] as boolean,
+      cascade: a.cascade as boolean,
+      reapplyCheck: a['reapply-check'] as boolean,
+    });
+    return { out: isJson(a) ? json(rollbackJson(r)) : renderRollback(r), exitCode: r.error ? r.error.exitCode : 0, error: r.error };
+  },
+  async baseline(a, io) {
+    const r = await loadBaseline({ ...commonOptions(a, humanLog(a, io), io.env), dir: a.dir as string });
+    return { out: isJson(a) ? json(r) : `loaded ${r.files.length} baseline files (${r.files.join(', ')}) in ${r.durationMs} ms\n`, exitCode: 0 };
+  },
   async status(a, io) {
     const r = await status({ ...commonOptions(a, humanLog(a, io), io.env), migrationsOnly: a['migrations-only'] as boolean });
     return { out: isJson(a) ? json(statusJson(r)) : renderStatus(r), exitCode: 0 };
@@ -59,6 +92,20 @@ function build(argv: string[], io: Io, chosen: { run?: () => Promise<Outcome> })
       y.positional('target', { type: 'string', describe: 'stop after this unit' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'run everything in a transaction and roll it back' })
         .option('single-transaction', { type: 'boolean', default: false, describe: 'all units in one transaction' }), on('up'))
+    .command('remediate', 'run the remediation phases and the post-verification as one guarded sequence', (y) =>
+      y.option('dry-run', { type: 'boolean', default: false, describe: 'execute everything in a transaction, report, roll it back' })
+        .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask for confirmation on a terminal' })
+        .option('skip', { type: 'string', array: true, describe: 'a unit not to run (e.g. 04-smoke-test-data)' })
+        .option('to', { type: 'string', describe: 'stop after this phase' })
+        .option('single-transaction', { type: 'boolean', default: false, describe: 'the whole sequence all-or-nothing' }), on('remediate'))
+    .command('rollback <unit>', 'roll back one unit (a number prefix, a full name, or a phase)', (y) =>
+      y.positional('unit', { type: 'string', demandOption: true })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'roll back inside a transaction, report, undo' })
+        .option('allow-data-loss', { type: 'boolean', default: false, describe: 'proceed although the unit\'s tables hold rows' })
+        .option('cascade', { type: 'boolean', default: false, describe: 'also roll back the units that depend on it, newest first' })
+        .option('reapply-check', { type: 'boolean', default: true, describe: 'afterwards prove in a rolled-back transaction that it applies again' }), on('rollback'))
+    .command('baseline', 'load the pre-remediation state (a folder of .sql files) into a database', (y) =>
+      y.option('dir', { type: 'string', default: 'database/baseline', describe: 'folder of .sql files, loaded in name order in one transaction' }), on('baseline'))
     .command('status', 'every unit: applied, pending, drifted, adopted', (y) =>
       y.option('migrations-only', { type: 'boolean', default: false, describe: 'only the migrations folder' }), on('status'))
     .demandCommand(1, 'name a command (see --help)')

@@ -79,3 +79,10 @@ export class NotApprovedError extends MigrateError {
     super(message, ExitCode.notApproved, hint);
   }
 }
+
+/** Unwraps umzug's MigrationError (and other cause chains) down to our own typed error. */
+export function asMigrateError(err: unknown): MigrateError {
+  let e = err as { cause?: unknown } | undefined;
+  while (e && !(e instanceof MigrateError) && e.cause) e = e.cause as { cause?: unknown };
+  return e instanceof MigrateError ? e : new MigrateError(String((e as Error)?.message ?? e), ExitCode.unitFailed, undefined, { cause: e });
+}

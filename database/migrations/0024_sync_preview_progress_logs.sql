@@ -63,6 +63,8 @@ CREATE TABLE public.sync_progress (
     eta_seconds         integer,
     elapsed_seconds     integer NOT NULL DEFAULT 0,
     started_at          timestamptz NOT NULL DEFAULT now(),
+    -- The spec counts 20 columns but lists 19; created_at, as on the other two tables, is the 20th.
+    created_at          timestamptz NOT NULL DEFAULT now(),
     updated_at          timestamptz NOT NULL DEFAULT now(),
     completed_at        timestamptz,
     source_system       varchar(50),

@@ -2,7 +2,7 @@
 -- enum labels are compared in detail from the expect.json next to this file.
 WITH
 tbl(name, kind, ncols) AS (VALUES
-    ('sync_preview_cache', 'r', 11), ('sync_progress', 'r', 19), ('sync_activity_log', 'p', 11)),
+    ('sync_preview_cache', 'r', 11), ('sync_progress', 'r', 20), ('sync_activity_log', 'p', 11)),
 tbl_state AS (
     SELECT t.name, t.kind, t.ncols, c.oid, c.relkind::text AS relkind, c.relrowsecurity,
            (SELECT count(*) FROM pg_attribute a

@@ -48,7 +48,7 @@ SELECT v."check", v.ok, v.detail
                  OR (e.contype = 'f' AND k.confrelid = to_regclass('public.organization')
                      AND k.confdeltype = 'c'
                      AND k.conkey = ARRAY[(SELECT attnum FROM pg_catalog.pg_attribute
-                                            WHERE attrelid = k.conrelid AND attname = 'org_id')])))
+                                            WHERE attrelid = k.conrelid AND attname = 'org_id')]))
     UNION ALL
     SELECT 30 + e.n, 'index ' || e.idx,
            i.indexrelid IS NOT NULL AND i.indisvalid AND i.indrelid = to_regclass('auth.users_extended')

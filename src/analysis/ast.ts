@@ -87,6 +87,7 @@ const BARE_FIELDS: Record<string, string> = {
   rel: 'RangeVar',
   name: 'RangeVar', // PartitionCmd.name
   constrrel: 'RangeVar',
+  funccall: 'FuncCall', // CallStmt.funccall
   typeName: 'TypeName',
   returnType: 'TypeName',
   argType: 'TypeName',
@@ -114,6 +115,8 @@ function looksLike(kind: string, v: Node): boolean {
       return Array.isArray(v.names);
     case 'RoleSpec':
       return typeof v.roletype === 'string';
+    case 'FuncCall':
+      return Array.isArray(v.funcname);
     default:
       return false;
   }

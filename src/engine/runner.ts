@@ -101,19 +101,19 @@ export async function rowsAtRisk(s: Session, unit: Unit, detail: ApplyDetail | n
   // query_to_xml runs the dynamic count server-side with %I quoting; no SQL is built here.
   const rows = await s.query<{ tbl: string; n: string }>(
     `select t.tbl, (xpath('/row/n/text()', query_to_xml(format('select count(*) as n from only %I.%I', split_part(t.tbl, '.', 1), split_part(t.tbl, '.', 2)), false, true, '')))[1]::text as n
-       from unnest($1::text[]) t(tbl)
+       from unnest(array(select json_array_elements_text($1::text::json))) t(tbl)
       where to_regclass(t.tbl) is not null
         and (select relkind from pg_class where oid = to_regclass(t.tbl)) in ('r', 'p')
         and not (select relispartition from pg_class where oid = to_regclass(t.tbl))`,
-    [[...tables].sort()],
+    [JSON.stringify([...tables].sort())],
   );
   const partitioned = await s.query<{ tbl: string; n: string }>(
     `select t.tbl, (select sum((xpath('/row/n/text()', query_to_xml(format('select count(*) as n from only %I.%I', n.nspname, c.relname), false, true, '')))[1]::text::bigint)
                       from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_namespace n on n.oid = c.relnamespace
                      where i.inhparent = to_regclass(t.tbl))::text as n
-       from unnest($1::text[]) t(tbl)
+       from unnest(array(select json_array_elements_text($1::text::json))) t(tbl)
       where to_regclass(t.tbl) is not null and (select relkind from pg_class where oid = to_regclass(t.tbl)) = 'p'`,
-    [[...tables].sort()],
+    [JSON.stringify([...tables].sort())],
   );
   const counts = new Map<string, number>();
   for (const r of [...rows, ...partitioned]) counts.set(r.tbl, (counts.get(r.tbl) ?? 0) + Number(r.n ?? 0));

@@ -1,6 +1,6 @@
-import { Umzug, MigrationError, type UmzugStorage } from 'umzug';
+import { Umzug, type UmzugStorage } from 'umzug';
 import { RollbackSignal, type Session } from '../db/session';
-import { BlockedError, MigrateError, UsageError } from '../errors';
+import { asMigrateError, BlockedError, MigrateError, UsageError } from '../errors';
 import type { Logger } from '../log';
 import { failed, type CheckResult } from '../verify/checks';
 import { History, isApplied, type UnitRecord } from './history';
@@ -24,6 +24,8 @@ export interface SequenceOptions {
   dryRun?: boolean;
   /** Asked once the plan is known and the prechecks passed, before the first change. */
   confirm?: (plan: PlannedUnit[]) => Promise<boolean>;
+  /** Runs after the last unit, in the same transaction context (so a dry run sees the changes). */
+  afterAll?: (session: Session, scope: Unit[]) => Promise<void>;
 }
 
 export interface PlannedUnit {
@@ -103,6 +105,7 @@ export async function runSequence(o: SequenceOptions): Promise<SequenceResult> {
       logger: undefined,
     });
     await umzug.up({ migrations: toRun.map((p) => p.name) });
+    if (o.afterAll) await o.afterAll(session, scope.filter((u) => !skip.has(u.name)));
   };
 
   let error: MigrateError | undefined;
@@ -118,8 +121,8 @@ export async function runSequence(o: SequenceOptions): Promise<SequenceResult> {
       await execute(o.session);
     }
   } catch (err) {
-    error = unwrap(err);
-    const failedUnit = toRun[results.length];
+    error = asMigrateError(err);
+    const failedUnit = results.length < toRun.length ? toRun[results.length] : undefined;
     if (failedUnit) results.push({ name: failedUnit.name, kind: failedUnit.kind, action: 'failed', durationMs: 0, error: error.message });
     if (o.singleTransaction && !o.dryRun) {
       for (const r of results) if (r.action === 'applied' || r.action === 'adopted') Object.assign(r, { action: 'rolled-back', reason: 'the single transaction was rolled back' });
@@ -141,11 +144,4 @@ function historyStorage(states: Map<string, UnitRecord>): UmzugStorage<object> {
     logMigration: async () => undefined,
     unlogMigration: async () => undefined,
   };
-}
-
-function unwrap(err: unknown): MigrateError {
-  let e = err;
-  while (e instanceof MigrationError && (e as { cause?: unknown }).cause) e = (e as { cause?: unknown }).cause;
-  if (e instanceof MigrateError) return e;
-  return new MigrateError(String((e as Error)?.message ?? e), 1, undefined, { cause: e });
 }

@@ -1,5 +1,6 @@
 import type { SequenceResult } from '../engine/sequence';
 import type { StatusResult } from '../commands/status';
+import type { RollbackResult } from '../commands/rollback';
 import type { MigrateError } from '../errors';
 
 export function json(value: unknown): string {
@@ -13,6 +14,7 @@ export function sequenceJson(r: SequenceResult): unknown {
     dryRun: r.dryRun,
     runId: r.runId,
     units: r.units.map((u) => ({ name: u.name, kind: u.kind, action: u.action, durationMs: u.durationMs, reason: u.reason, error: u.error, schemaEqualsBefore: u.schemaEqualsBefore })),
+    postVerification: (r as { postVerification?: unknown }).postVerification,
     error: r.error ? errorJson(r.error) : undefined,
   };
 }
@@ -27,4 +29,16 @@ export function statusJson(r: StatusResult): unknown {
 
 export function errorJson(e: MigrateError): unknown {
   return { message: e.message, exitCode: e.exitCode, hint: e.hint, details: (e as { details?: string[] }).details };
+}
+
+export function rollbackJson(r: RollbackResult): unknown {
+  return {
+    ok: r.ok,
+    dryRun: r.dryRun,
+    runId: r.runId,
+    units: r.units.map((u) => ({ name: u.name, kind: u.kind, action: u.action, durationMs: u.durationMs, reason: u.reason, error: u.error, schemaEqualsBefore: u.schemaEqualsBefore, checks: u.checks })),
+    dataLoss: r.dataLoss,
+    reapply: r.reapply,
+    error: r.error ? errorJson(r.error) : undefined,
+  };
 }

@@ -1,6 +1,7 @@
 import type { SequenceResult } from '../engine/sequence';
 import type { UnitResult } from '../engine/runner';
 import type { StatusResult } from '../commands/status';
+import type { RollbackResult } from '../commands/rollback';
 
 const MARK: Record<UnitResult['action'], string> = { applied: '✓', adopted: '✓', skipped: '·', 'rolled-back': '↶', failed: '✗' };
 
@@ -32,5 +33,14 @@ export function renderStatus(r: StatusResult): string {
   const pending = r.units.filter((u) => u.state === 'pending').length;
   const drifted = r.units.filter((u) => u.state === 'drifted').length;
   lines.push(`${r.units.length - pending} applied, ${pending} pending${drifted ? `, ${drifted} DRIFTED` : ''}`);
+  return lines.join('\n') + '\n';
+}
+
+export function renderRollback(r: RollbackResult): string {
+  const lines = [`migrate rollback${r.dryRun ? ' (DRY RUN: everything was undone)' : ''}  run ${r.runId.slice(0, 8)}`, ...renderUnits(r.units)];
+  for (const u of r.units) for (const c of u.checks ?? []) lines.push(`      ${c.ok ? '✓' : '✗'} ${c.check}: ${c.detail}`);
+  for (const d of r.dataLoss) lines.push(`  data removed: ${d.table} held ${d.rows} row(s)`);
+  if (r.reapply) for (const c of r.reapply.checks) lines.push(`  ${c.ok ? '✓' : '✗'} ${c.check}: ${c.detail}`);
+  lines.push(r.ok ? 'done' : 'FAILED');
   return lines.join('\n') + '\n';
 }

@@ -1,0 +1,47 @@
+import type { Names } from '../names';
+import type { ObjectRef, StatementDeps } from '../types';
+
+const key = (r: ObjectRef): string => `${r.kind}:${r.name}`;
+
+/**
+ * Accumulates one statement's needs, creates and drops, in discovery order and
+ * without duplicates. Every qualified object also needs its schema, and what
+ * the statement creates itself (a self-referencing foreign key) is not a need.
+ */
+export class DepsCollector {
+  private readonly needs = new Map<string, ObjectRef>();
+  private readonly creates = new Map<string, ObjectRef>();
+  private readonly drops = new Map<string, ObjectRef>();
+  opaque = false;
+
+  constructor(readonly names: Names) {}
+
+  need(ref: ObjectRef | undefined): void {
+    if (!ref) return;
+    const schema = this.names.schemaOf(ref);
+    if (schema && !this.needs.has(key(schema))) this.needs.set(key(schema), schema);
+    if (!this.needs.has(key(ref))) this.needs.set(key(ref), ref);
+  }
+
+  create(ref: ObjectRef | undefined): void {
+    if (!ref) return;
+    this.need(this.names.schemaOf(ref));
+    this.creates.set(key(ref), stripImplicit(ref));
+  }
+
+  drop(ref: ObjectRef | undefined): void {
+    if (ref) this.drops.set(key(ref), stripImplicit(ref));
+  }
+
+  result(): StatementDeps {
+    const needs = [...this.needs.values()].filter((r) => !this.creates.has(key(r)));
+    const out: StatementDeps = { needs, creates: [...this.creates.values()], drops: [...this.drops.values()] };
+    if (this.opaque) out.opaque = true;
+    return out;
+  }
+}
+
+/** Created objects go exactly where the name says; the flag only matters for lookups. */
+function stripImplicit(ref: ObjectRef): ObjectRef {
+  return { kind: ref.kind, name: ref.name };
+}

@@ -1,0 +1,41 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { serverErrorMessage, serverErrorPosition } from '../db/session';
+import { UsageError, MigrateError } from '../errors';
+import { withDatabase, type CommonOptions } from './common';
+
+export interface BaselineOptions extends CommonOptions {
+  dir: string;
+}
+
+export interface BaselineResult {
+  files: string[];
+  durationMs: number;
+}
+
+/** Loads a folder of .sql files, in name order, in one transaction (the rehearsal uses it too). */
+export async function loadBaseline(o: BaselineOptions): Promise<BaselineResult> {
+  let names: string[];
+  try {
+    names = readdirSync(o.dir).filter((f) => f.endsWith('.sql')).sort();
+  } catch (err) {
+    throw new UsageError(`cannot read baseline folder ${o.dir}: ${(err as Error).message}`);
+  }
+  if (names.length === 0) throw new UsageError(`no .sql files in ${o.dir}`);
+  const started = performance.now();
+  await withDatabase(o, ({ session }) =>
+    session.transaction(async (tx) => {
+      for (const name of names) {
+        const file = path.join(o.dir, name);
+        const text = readFileSync(file, 'utf8');
+        try {
+          await tx.script(text, file);
+        } catch (err) {
+          const p = serverErrorPosition(err, text, file);
+          throw new MigrateError(`baseline ${file}${p.line ? `:${p.line}:${p.column}` : ''}: ${serverErrorMessage(err)}`, 1, 'nothing was loaded (one transaction)');
+        }
+      }
+    }),
+  );
+  return { files: names, durationMs: Math.round(performance.now() - started) };
+}

@@ -1,0 +1,120 @@
+import { Umzug } from 'umzug';
+import { RollbackSignal, type Session } from '../db/session';
+import { appliedDependants } from '../engine/dependencies';
+import { toUnitFailed } from '../engine/failure';
+import { History, isApplied } from '../engine/history';
+import { rollbackUnit, rowsAtRisk, type ApplyDetail, type RunContext, type UnitResult } from '../engine/runner';
+import { verifyUnit } from '../engine/unit-checks';
+import { resolveUnit, type Unit } from '../engine/units';
+import { asMigrateError, BlockedError, MigrateError, UsageError } from '../errors';
+import { failed, summarize, type CheckResult } from '../verify/checks';
+import { allUnits, withLockedDatabase, type CommonOptions } from './common';
+
+export interface RollbackOptions extends CommonOptions {
+  unit: string;
+  dryRun?: boolean;
+  allowDataLoss?: boolean;
+  cascade?: boolean;
+  /** After the rollback, prove in a rolled-back transaction that the units apply again. */
+  reapplyCheck?: boolean;
+}
+
+export interface RollbackResult {
+  ok: boolean;
+  dryRun: boolean;
+  runId: string;
+  units: UnitResult[];
+  /** Rows that were in the units' tables (only reached with --allow-data-loss). */
+  dataLoss: Array<{ unit: string; table: string; rows: number }>;
+  reapply?: { ok: boolean; checks: CheckResult[] };
+  error?: MigrateError;
+}
+
+/**
+ * `migrate rollback UNIT`: refuses while dependants are applied (unless --cascade, which
+ * takes them first, newest first) and while the unit's tables hold rows (unless
+ * --allow-data-loss); each down runs in its own transaction and must restore the schema.
+ */
+export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
+  const units = allUnits(o);
+  const target = resolveUnit(units, o.unit);
+  return withLockedDatabase(o, `rollback ${target.name}`, async ({ session, runId }) => {
+    const states = await History.latest(session);
+    if (!isApplied(states.get(target.name))) {
+      return { ok: true, dryRun: !!o.dryRun, runId, units: [{ name: target.name, kind: target.kind, action: 'skipped', durationMs: 0, reason: 'not applied' }], dataLoss: [] };
+    }
+    const dependants = appliedDependants(target, units, states);
+    if (dependants.length > 0 && !o.cascade) {
+      throw new BlockedError(`cannot roll back ${target.name}: applied units depend on it: ${dependants.map((u) => u.name).join(', ')}`,
+        'roll those back first, or pass --cascade to roll them back too (newest first)');
+    }
+    const order = [...dependants, target];
+    const noDown = order.filter((u) => !u.down);
+    if (noDown.length > 0) throw new UsageError(`cannot roll back ${noDown.map((u) => u.name).join(', ')}: no down step`, 'write NNNN_name.down.sql (or down.sql in the phase folder)');
+
+    const dataLoss: RollbackResult['dataLoss'] = [];
+    for (const u of order) {
+      for (const r of await rowsAtRisk(session, u, detailOf(states.get(u.name)?.detail))) dataLoss.push({ unit: u.name, ...r });
+    }
+    if (dataLoss.length > 0 && !o.allowDataLoss) {
+      throw new BlockedError(`rolling back would delete data: ${dataLoss.map((d) => `${d.table} holds ${d.rows} row${d.rows === 1 ? '' : 's'}`).join(', ')}`,
+        'export what you need, then pass --allow-data-loss', dataLoss.map((d) => `${d.unit}: ${d.table}: ${d.rows} rows`));
+    }
+
+    const results: UnitResult[] = [];
+    let reapply: RollbackResult['reapply'];
+    let error: MigrateError | undefined;
+    const execute = async (s: Session) => {
+      const ctx: RunContext = { session: s, runId, log: o.log, recordFailures: !o.dryRun };
+      const umzug = new Umzug<object>({
+        migrations: order.map((u) => ({
+          name: u.name,
+          up: async () => undefined,
+          down: async () => results.push(await rollbackUnit(ctx, u, detailOf(states.get(u.name)?.detail))),
+        })),
+        storage: { executed: async () => order.map((u) => u.name), logMigration: async () => undefined, unlogMigration: async () => undefined },
+        logger: undefined,
+      });
+      await umzug.down({ migrations: order.map((u) => u.name) });
+      if (o.reapplyCheck !== false) reapply = await reapplyRehearsal(s, [...order].reverse());
+    };
+    try {
+      if (o.dryRun) {
+        await session.transaction(async (tx) => {
+          await execute(tx);
+          throw new RollbackSignal();
+        });
+      } else {
+        await execute(session);
+      }
+      if (reapply && !reapply.ok) error = new MigrateError(`rolled back, but applying again would fail: ${summarize(reapply.checks)}`, 1);
+    } catch (err) {
+      error = asMigrateError(err);
+      const failedUnit = order[results.length];
+      if (failedUnit) results.push({ name: failedUnit.name, kind: failedUnit.kind, action: 'failed', durationMs: 0, error: error.message });
+    }
+    return { ok: !error, dryRun: !!o.dryRun, runId, units: results, dataLoss, reapply, error };
+  });
+}
+
+/** Applies the units again inside a transaction that is always rolled back: proof they re-apply. */
+async function reapplyRehearsal(s: Session, forward: Unit[]): Promise<{ ok: boolean; checks: CheckResult[] }> {
+  return s.transaction(async (tx) => {
+    const checks: CheckResult[] = [];
+    for (const u of forward) {
+      try {
+        await tx.script(u.up.text, u.up.path);
+        const v = await verifyUnit(tx, u);
+        checks.push({ task: 8, check: `re-apply ${u.name}`, ok: failed(v).length === 0, detail: failed(v).length === 0 ? 'applies and verifies again' : summarize(v) });
+      } catch (err) {
+        checks.push({ task: 8, check: `re-apply ${u.name}`, ok: false, detail: toUnitFailed(u, 'up', u.up, err).message });
+        break;
+      }
+    }
+    throw new RollbackSignal({ ok: checks.every((c) => c.ok), checks });
+  });
+}
+
+function detailOf(detail: Record<string, unknown> | null | undefined): ApplyDetail | null {
+  return detail && typeof detail === 'object' && 'before' in detail && 'footprint' in detail ? (detail as unknown as ApplyDetail) : null;
+}

@@ -1,0 +1,38 @@
+import { isApplied, type UnitRecord } from './history';
+import { resolveUnit, type Unit } from './units';
+
+/**
+ * Units that need `target`: those declaring it (transitively) in dependsOn, and, among
+ * plain migrations, every later one (a migration may build on anything before it).
+ */
+export function dependantsOf(target: Unit, units: readonly Unit[]): Unit[] {
+  const out = new Set<Unit>();
+  const visit = (t: Unit) => {
+    for (const u of units) {
+      if (u === t || out.has(u)) continue;
+      const declared = u.dependsOn.some((d) => safeResolve(units, d) === t);
+      const later = t.kind === 'migration' && u.kind === 'migration' && u.number > t.number && !t.aliases.some((a) => /^\d+-/.test(a)) && !u.aliases.some((a) => /^\d+-/.test(a));
+      if (declared || later) {
+        out.add(u);
+        visit(u);
+      }
+    }
+  };
+  visit(target);
+  return [...out];
+}
+
+/** The applied dependants, newest first by their position in the sequence. */
+export function appliedDependants(target: Unit, units: readonly Unit[], states: Map<string, UnitRecord>): Unit[] {
+  return dependantsOf(target, units)
+    .filter((u) => isApplied(states.get(u.name)))
+    .sort((a, b) => units.indexOf(b) - units.indexOf(a));
+}
+
+function safeResolve(units: readonly Unit[], ref: string): Unit | undefined {
+  try {
+    return resolveUnit(units, ref);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,58 @@
+import { defElem, list, nodeOf, str, strings } from '../ast';
+import type { Volatility } from '../builtins';
+import type { Names } from '../names';
+import type { ParsedStatement } from '../types';
+import { tableFacts, type SetNullFk } from './columns';
+
+/**
+ * What the statements of a unit have done so far: the state rules need to
+ * judge the next statement ("was this table created in this unit?", "is this
+ * function IMMUTABLE?", "is this column NOT NULL?").
+ */
+export class UnitModel {
+  readonly createdRelations = new Set<string>();
+  readonly createdTypes = new Set<string>();
+  readonly functionVolatility = new Map<string, Volatility>();
+  readonly notNull = new Map<string, Set<string>>();
+  readonly setNullFks = new Map<string, SetNullFk[]>();
+
+  constructor(private readonly names: Names) {}
+
+  observe(stmt: ParsedStatement): void {
+    const n = stmt.node ?? {};
+    const rel = n.CreateStmt?.relation ?? n.ViewStmt?.view ?? n.CreateTableAsStmt?.into?.rel ?? n.CreateSeqStmt?.sequence;
+    const relRef = rel && this.names.relation(rel);
+    if (relRef) this.createdRelations.add(relRef.name);
+    const typeParts = n.CreateEnumStmt?.typeName ?? n.CreateDomainStmt?.domainname ?? n.CreateRangeStmt?.typeName;
+    const typeRef = typeParts && this.names.qualify(strings(typeParts), 'type');
+    if (typeRef) this.createdTypes.add(typeRef.name);
+    if (n.CreateFunctionStmt) this.noteFunction(strings(n.CreateFunctionStmt.funcname), n.CreateFunctionStmt.options, true);
+    if (n.AlterFunctionStmt) this.noteFunction(strings(n.AlterFunctionStmt.func?.objname), n.AlterFunctionStmt.actions, false);
+    const facts = tableFacts(stmt, this.names);
+    if (facts) {
+      const cols = this.notNull.get(facts.table) ?? new Set<string>();
+      facts.notNull.forEach((c) => cols.add(c.column));
+      this.notNull.set(facts.table, cols);
+      this.setNullFks.set(facts.table, [...(this.setNullFks.get(facts.table) ?? []), ...facts.setNullFks]);
+    }
+    for (const c of list(n.AlterTableStmt?.cmds)) {
+      const cmd = nodeOf(c, 'AlterTableCmd');
+      if (cmd?.subtype === 'AT_DropNotNull' && relRefOf(n.AlterTableStmt, this.names)) {
+        this.notNull.get(relRefOf(n.AlterTableStmt, this.names) as string)?.delete(cmd.name);
+      }
+    }
+  }
+
+  private noteFunction(parts: string[], options: unknown, creating: boolean): void {
+    const ref = this.names.qualify(parts, 'function');
+    if (!ref) return;
+    const declared = str(defElem(options, 'volatility')?.arg) as Volatility | undefined;
+    // A function created without a volatility clause is VOLATILE.
+    if (declared) this.functionVolatility.set(ref.name, declared);
+    else if (creating) this.functionVolatility.set(ref.name, 'volatile');
+  }
+}
+
+function relRefOf(alter: { relation?: unknown }, names: Names): string | undefined {
+  return names.relation(alter.relation)?.name;
+}

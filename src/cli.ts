@@ -1,10 +1,5 @@
 import yargs, { type Argv } from 'yargs';
 import { commonFlags, commonOptions, isJson, type CommonArgv } from './cli-options';
-import { loadBaseline } from './commands/baseline';
-import { remediate } from './commands/remediate';
-import { rollback } from './commands/rollback';
-import { status } from './commands/status';
-import { up } from './commands/up';
 import { confirmPlan } from './prompt';
 import { MigrateError, UsageError } from './errors';
 import { redactUrl } from './db/settings';
@@ -36,16 +31,28 @@ function sequenceOutcome(a: CommonArgv, title: string, r: SequenceResult): Outco
   return { out: isJson(a) ? json(sequenceJson(r)) : renderSequence(title, r), exitCode: r.error ? r.error.exitCode : 0, error: r.error };
 }
 
+/**
+ * Command modules load on demand: `status` should not pay for umzug and the analysis
+ * packages at start-up (its target is well under 200 ms for the whole process).
+ */
+const load = {
+  baseline: () => require('./commands/baseline') as typeof import('./commands/baseline'),
+  remediate: () => require('./commands/remediate') as typeof import('./commands/remediate'),
+  rollback: () => require('./commands/rollback') as typeof import('./commands/rollback'),
+  status: () => require('./commands/status') as typeof import('./commands/status'),
+  up: () => require('./commands/up') as typeof import('./commands/up'),
+};
+
 const handlers: Record<string, Handler> = {
   async up(a, io) {
     const o = commonOptions(a, humanLog(a, io), io.env);
-    const r = await up({ ...o, target: a.target as string | undefined, dryRun: a['dry-run'] as boolean, singleTransaction: a['single-transaction'] as boolean });
+    const r = await load.up().up({ ...o, target: a.target as string | undefined, dryRun: a['dry-run'] as boolean, singleTransaction: a['single-transaction'] as boolean });
     return sequenceOutcome(a, 'migrate up', r);
   },
   async remediate(a, io) {
     const o = commonOptions(a, humanLog(a, io), io.env);
     const wantsPrompt = io.interactive && !a.yes && !a['dry-run'] && !isJson(a);
-    const r = await remediate({
+    const r = await load.remediate().remediate({
       ...o,
       to: a.to as string | undefined,
       skip: (a.skip as string[] | undefined) ?? [],
@@ -57,7 +64,7 @@ const handlers: Record<string, Handler> = {
   },
   async rollback(a, io) {
     const o = commonOptions(a, humanLog(a, io), io.env);
-    const r = await rollback({
+    const r = await load.rollback().rollback({
       ...o,
       unit: a.unit as string,
       dryRun: a['dry-run'] as boolean,
@@ -68,11 +75,11 @@ const handlers: Record<string, Handler> = {
     return { out: isJson(a) ? json(rollbackJson(r)) : renderRollback(r), exitCode: r.error ? r.error.exitCode : 0, error: r.error };
   },
   async baseline(a, io) {
-    const r = await loadBaseline({ ...commonOptions(a, humanLog(a, io), io.env), dir: a.dir as string });
+    const r = await load.baseline().loadBaseline({ ...commonOptions(a, humanLog(a, io), io.env), dir: a.dir as string });
     return { out: isJson(a) ? json(r) : `loaded ${r.files.length} baseline files (${r.files.join(', ')}) in ${r.durationMs} ms\n`, exitCode: 0 };
   },
   async status(a, io) {
-    const r = await status({ ...commonOptions(a, humanLog(a, io), io.env), migrationsOnly: a['migrations-only'] as boolean });
+    const r = await load.status().status({ ...commonOptions(a, humanLog(a, io), io.env), migrationsOnly: a['migrations-only'] as boolean });
     return { out: isJson(a) ? json(statusJson(r)) : renderStatus(r), exitCode: 0 };
   },
 };

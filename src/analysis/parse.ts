@@ -28,6 +28,19 @@ export async function parseSql(file: string, text: string): Promise<ParseResult>
   return { ok: true, statements };
 }
 
+/** Statements of `text` before `end` (the start of the failing statement); [] if they do not parse either. */
+async function statementsBefore(source: SourceText, end: number): Promise<ParsedStatement[]> {
+  const prefix = source.text.slice(0, end);
+  if (skipTrivia(prefix, 0) >= prefix.length) return [];
+  try {
+    const tree: { stmts?: RawStmt[] } = await pgParse(prefix);
+    // Offsets are into the same text, so positions computed against the whole file stay right.
+    return (tree.stmts ?? []).map((raw, index) => toStatement(raw, index, source));
+  } catch {
+    return [];
+  }
+}
+
 function toStatement(raw: RawStmt, index: number, source: SourceText): ParsedStatement {
   const { text } = source;
   // stmt_location points just after the previous semicolon (it includes the
@@ -49,18 +62,23 @@ function toStatement(raw: RawStmt, index: number, source: SourceText): ParsedSta
   };
 }
 
-function syntaxFailure(file: string, source: SourceText, err: unknown): ParseResult {
+async function syntaxFailure(file: string, source: SourceText, err: unknown): Promise<ParseResult> {
   const message = err instanceof Error ? err.message : String(err);
   // The cursor counts characters (code points), 0-based after libpg-query's conversion.
   const cursor = hasSqlDetails(err) ? err.sqlDetails.cursorPosition : 0;
   const at = source.indexOfCodePoint(cursor);
   const { line, column } = source.position(at);
   const error: SqlSyntaxIssue = { file, line, column, message };
-  return { ok: false, error, findings: plpgsqlFindings(file, source, at) };
+  const start = statementStartAt(source.text, at);
+  return {
+    ok: false,
+    error,
+    findings: plpgsqlFindings(file, source, start),
+    parsedBefore: await statementsBefore(source, start),
+  };
 }
 
-function plpgsqlFindings(file: string, source: SourceText, errorIndex: number): Finding[] {
-  const start = statementStartAt(source.text, errorIndex);
+function plpgsqlFindings(file: string, source: SourceText, start: number): Finding[] {
   const construct = plpgsqlConstructAt(source.text, start);
   if (!construct) return [];
   return [

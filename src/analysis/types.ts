@@ -47,7 +47,16 @@ export interface ParsedStatement {
 
 export type ParseResult =
   | { ok: true; statements: ParsedStatement[] }
-  | { ok: false; error: SqlSyntaxIssue; findings: Finding[] };
+  | {
+      ok: false;
+      error: SqlSyntaxIssue;
+      findings: Finding[];
+      /**
+       * The statements before the one that failed, parsed on their own, so
+       * that lint can still report their problems in the same pass.
+       */
+      parsedBefore: ParsedStatement[];
+    };
 
 /**
  * Kinds of database objects a statement can need or provide. `language` is

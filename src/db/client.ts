@@ -33,7 +33,8 @@ export function openClient(settings: ConnectionSettings, options: OpenOptions): 
     max: 1,
     idle_timeout: 0,
     connect_timeout: options.connectTimeoutSeconds ?? 10,
-    prepare: false,
+    // Named statements: after the first unit, set_config and the history insert skip the describe round trip.
+    prepare: true,
     onnotice: (n) => options.onNotice?.(String(n.message)),
     connection: { application_name: options.applicationName },
     // Types are read as text; the runner never needs parsed arrays/dates from the server.

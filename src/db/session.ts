@@ -10,6 +10,9 @@ export interface Timeouts {
 }
 
 export type Row = Record<string, unknown>;
+
+/** One step of a pipeline: a whole script (simple protocol) or a parameterised query. */
+export type PipelineStep = { script: string; file: string; query?: undefined; params?: undefined } | { query: string; params?: readonly unknown[]; script?: undefined; file?: undefined };
 type Runner = Sql | postgres.TransactionSql<Record<string, never>>;
 
 /** Thrown inside a transaction to roll it back on purpose (dry runs, rehearsals). */
@@ -62,6 +65,33 @@ export class Session {
     this.log.debug({ durationMs: ms(started), file }, 'script');
   }
 
+  /** A whole file like script(), returning the rows of its last statement (behaviour checks). */
+  async scriptRows<T extends Row = Row>(text: string, file: string): Promise<T[]> {
+    const started = performance.now();
+    const result = (await this.runner.unsafe(text).simple()) as unknown as Array<T | T[]> & { command?: string };
+    this.log.debug({ durationMs: ms(started), file }, 'script');
+    // One statement: the rows themselves (with .command); several: one result array per statement.
+    if (result.command === undefined && result.length > 0 && Array.isArray(result[0])) return result[result.length - 1] as T[];
+    return result as T[];
+  }
+
+  /**
+   * Sends several steps without waiting between them (postgres.js pipelines them on the one
+   * connection), then waits for all; the first failure, in order, is thrown. Inside a
+   * transaction a failed step aborts the rest, so nothing after it takes effect.
+   */
+  async pipeline(steps: ReadonlyArray<PipelineStep>): Promise<unknown[]> {
+    const started = performance.now();
+    const pending = steps.map((st) =>
+      st.script !== undefined ? this.runner.unsafe(st.script).simple() : this.runner.unsafe(st.query, (st.params ?? []) as postgres.ParameterOrJSON<never>[]),
+    );
+    const settled = await Promise.allSettled(pending);
+    const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    this.log.debug({ durationMs: ms(started), steps: steps.length, files: steps.map((st) => st.file).filter(Boolean).join(',') }, failure ? 'pipeline failed' : 'pipeline');
+    if (failure) throw failure.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value);
+  }
+
   /**
    * Runs fn in a transaction (or a savepoint when already inside one) with SET LOCAL
    * timeouts. Throw RollbackSignal to roll back without an error; its value is returned.
@@ -71,8 +101,12 @@ export class Session {
       if (this.depth === 0) {
         return (await (this.runner as Sql).begin(async (tx) => {
           const inner = new Session(tx, this.log, timeouts, 1);
-          await inner.applyTimeouts(true);
-          return fn(inner);
+          // Not awaited: it travels in one round trip with the unit's first statement.
+          const timeoutsSet = inner.applyTimeouts(true);
+          timeoutsSet.catch(() => undefined);
+          const value = await fn(inner);
+          await timeoutsSet;
+          return value;
         })) as T;
       }
       return (await (this.runner as postgres.TransactionSql<Record<string, never>>).savepoint(async (sp) => {

@@ -66,12 +66,21 @@ export class History {
   }
 
   static async record(s: Session, e: HistoryEvent): Promise<void> {
-    await s.query(
-      `insert into migrate.history (run_id, unit, kind, event, checksum, duration_ms, runner_version, precheck, detail)
-       values ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, $9::text::jsonb)`,
-      [e.runId, e.unit, e.kind, e.event, e.checksum ?? null, e.durationMs ?? null, RUNNER_VERSION,
+    const { query, params } = History.recordStep(e);
+    await s.query(query, params);
+  }
+
+  /**
+   * The insert as a pipeline step. Without a durationMs the server measures it: inside the
+   * unit's transaction, clock_timestamp() - now() is the time since the unit began.
+   */
+  static recordStep(e: HistoryEvent): { query: string; params: unknown[] } {
+    return {
+      query: `insert into migrate.history (run_id, unit, kind, event, checksum, duration_ms, runner_version, precheck, detail)
+              values ($1, $2, $3, $4, $5, coalesce($6::int, (extract(epoch from clock_timestamp() - now()) * 1000)::int), $7, $8::text::jsonb, $9::text::jsonb)`,
+      params: [e.runId, e.unit, e.kind, e.event, e.checksum ?? null, e.durationMs ?? null, RUNNER_VERSION,
         e.precheck === undefined ? null : JSON.stringify(e.precheck), e.detail === undefined ? null : JSON.stringify(e.detail)],
-    );
+    };
   }
 
   /** Every event of a run, oldest first: what a test or a DBA reads after a failure. */

@@ -63,6 +63,15 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
     }
     ctx.log.info({ unit: unit.name }, 'applying');
     const run = async (s: Session) => {
+      if (!unit.down && !hasVerify(unit) && s.inTransaction) {
+        // Nothing to measure or check: the up step and its history row travel together.
+        try {
+          await s.pipeline([{ script: unit.up.text, file: unit.up.path }, History.recordStep({ runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'applied', checksum: unit.checksum, precheck })]);
+        } catch (err) {
+          throw toUnitFailed(unit, 'up', unit.up, err);
+        }
+        return [];
+      }
       const before = unit.down ? await fingerprint(s) : undefined;
       try {
         await s.script(unit.up.text, unit.up.path);
@@ -78,7 +87,7 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
         const d = diffFingerprints(before, await fingerprint(s));
         detail = { before, footprint: [...d.added, ...d.removed, ...d.changed] };
       }
-      const common = { runId: ctx.runId, unit: unit.name, kind: unit.kind, checksum: unit.checksum, durationMs: elapsed() };
+      const common = { runId: ctx.runId, unit: unit.name, kind: unit.kind, checksum: unit.checksum, durationMs: s.inTransaction ? undefined : elapsed() };
       await History.record(s, { ...common, event: 'applied', precheck, detail });
       if (checks.length > 0) await History.record(s, { ...common, event: 'verified', detail: { checks } });
       return checks;

@@ -35,6 +35,8 @@ export interface Unit {
   down?: UnitFile;
   precheck?: UnitFile;
   verify?: UnitFile;
+  /** A script whose last statement returns (task, check, ok, detail); run by `migrate verify`, always rolled back. */
+  behaviour?: UnitFile;
   expect?: Expectations;
   /** sha256 of the up step's content, the basis of drift detection. */
   checksum: string;
@@ -47,7 +49,7 @@ export interface Unit {
 }
 
 const MIGRATION = /^(\d+)_([A-Za-z0-9][\w-]*)\.sql$/;
-const COMPANION = /^(\d+_[A-Za-z0-9][\w-]*)\.(down|precheck|verify)\.sql$/;
+const COMPANION = /^(\d+_[A-Za-z0-9][\w-]*)\.(down|precheck|verify|behaviour)\.sql$/;
 const EXPECT = /^(\d+_[A-Za-z0-9][\w-]*)\.expect\.json$/;
 const PHASE_DIR = /^(\d+)-([a-z0-9][a-z0-9-]*)$/;
 const NO_TRANSACTION = /^\s*--\s*migrate:no-transaction\b/;
@@ -121,6 +123,7 @@ export function loadMigrations(dir: string): Unit[] {
       down: readIfExists(path.join(dir, `${stem}.down.sql`)),
       precheck: readIfExists(path.join(dir, `${stem}.precheck.sql`)),
       verify: readIfExists(path.join(dir, `${stem}.verify.sql`)),
+      behaviour: readIfExists(path.join(dir, `${stem}.behaviour.sql`)),
       expect: existsSync(expectFile) ? readJson<Expectations>(expectFile) : undefined,
       checksum: checksum(up.text),
       dependsOn: [],
@@ -169,6 +172,7 @@ export function loadPhases(dir: string, migrations: Unit[]): Unit[] {
         kind: 'migration',
         title: meta.title ?? wrapped.title,
         precheck: readIfExists(path.join(base, 'precheck.sql')) ?? wrapped.precheck,
+        behaviour: readIfExists(path.join(base, 'behaviour.sql')) ?? wrapped.behaviour,
         ...common,
         aliases: [...wrapped.aliases, ...common.aliases],
       });
@@ -187,6 +191,7 @@ export function loadPhases(dir: string, migrations: Unit[]): Unit[] {
       down: readIfExists(path.join(base, 'down.sql')),
       precheck: readIfExists(path.join(base, 'precheck.sql')),
       verify: readIfExists(path.join(base, 'verify.sql')),
+      behaviour: readIfExists(path.join(base, 'behaviour.sql')),
       expect: existsSync(expectFile) ? readJson<Expectations>(expectFile) : undefined,
       checksum: checksum(up.text),
       transactional: !NO_TRANSACTION.test(up.text),

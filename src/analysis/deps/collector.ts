@@ -18,7 +18,8 @@ export class DepsCollector {
 
   need(ref: ObjectRef | undefined): void {
     if (!ref) return;
-    const schema = this.names.schemaOf(ref);
+    // An unqualified reference names no schema; the search path decides where it resolves.
+    const schema = ref.implicitSchema ? undefined : this.names.schemaOf(ref);
     if (schema && !this.needs.has(key(schema))) this.needs.set(key(schema), schema);
     if (!this.needs.has(key(ref))) this.needs.set(key(ref), ref);
   }

@@ -1,0 +1,231 @@
+import { Node, list, nodeOf, strings, walk } from './ast';
+import { Names } from './names';
+import { addressRef, RELATION_OBJECTS, SUBOBJECTS } from './deps/address';
+import { alterTableCmdLock, describeCmd } from './locks/alter-table';
+import { LOCK_MODES, type AnalysisOptions, type LockMode, type LockRequest, type ParsedStatement } from './types';
+
+export type { LockMode, LockRequest } from './types';
+
+const rank = (m: LockMode): number => LOCK_MODES.indexOf(m);
+
+/** LOCK TABLE … IN mode: the parser's LOCKMODE numbers (1 = ACCESS SHARE … 8 = ACCESS EXCLUSIVE). */
+const LOCK_BY_NUMBER: Record<number, LockMode> = Object.fromEntries(LOCK_MODES.map((m, i) => [i + 1, m]));
+
+/** Per relation, the strongest lock the statement takes and why. */
+class Footprint {
+  private readonly byTable = new Map<string, LockRequest>();
+
+  constructor(readonly names: Names) {}
+
+  add(table: string | undefined, lock: LockMode, reason: string): void {
+    if (!table) return;
+    const prev = this.byTable.get(table);
+    if (!prev || rank(lock) > rank(prev.lock)) this.byTable.set(table, { table, lock, reason });
+  }
+
+  rv(rv: Node, lock: LockMode, reason: string): void {
+    this.add(this.names.relation(rv)?.name, lock, reason);
+  }
+
+  /** ACCESS SHARE on every relation read under `node` (FROM, JOIN, sub-selects, CTE bodies). */
+  reads(node: Node, reason: string): void {
+    const ctes = new Set<string>();
+    walk(node, (kind, body) => {
+      if (kind === 'CommonTableExpr') ctes.add(body.ctename);
+    });
+    walk(node, (kind, body) => {
+      if (kind === 'IntoClause' || kind === 'LockingClause') return false;
+      if (kind === 'RangeVar' && !(body.schemaname === undefined && ctes.has(body.relname))) {
+        this.rv(body, 'ACCESS SHARE', reason);
+      }
+      return undefined;
+    });
+  }
+
+  /** SHARE ROW EXCLUSIVE on the referenced table of every foreign key under `node`. */
+  foreignKeys(node: Node, self: string | undefined, reason: string): void {
+    walk(node, (kind, body) => {
+      if (kind === 'Constraint' && body.contype === 'CONSTR_FOREIGN' && body.pktable) {
+        const target = this.names.relation(body.pktable)?.name;
+        if (target !== self) this.add(target, 'SHARE ROW EXCLUSIVE', reason);
+      }
+    });
+  }
+
+  result(): LockRequest[] {
+    return [...this.byTable.values()];
+  }
+}
+
+type Handler = (b: Node, f: Footprint) => void;
+
+const HANDLERS: Record<string, Handler> = {
+  CreateStmt(b, f) {
+    const self = f.names.relation(b.relation)?.name;
+    for (const parent of list(b.inhRelations)) {
+      // PARTITION OF locks the parent ACCESS EXCLUSIVE (unlike ATTACH PARTITION: SHARE UPDATE EXCLUSIVE).
+      if (b.partbound) f.rv(parent.RangeVar, 'ACCESS EXCLUSIVE', `CREATE TABLE ${self} PARTITION OF it`);
+      else f.rv(parent.RangeVar, 'SHARE UPDATE EXCLUSIVE', `CREATE TABLE ${self} INHERITS from it`);
+    }
+    f.foreignKeys(b.tableElts, self, `foreign key from new table ${self}`);
+    walk(b.tableElts, (kind, body) => {
+      if (kind === 'TableLikeClause') f.rv(body.relation, 'ACCESS SHARE', `CREATE TABLE ${self} (LIKE it)`);
+    });
+  },
+
+  AlterTableStmt(b, f) {
+    if (b.objtype === 'OBJECT_TYPE') return; // ALTER TYPE … ATTRIBUTE: no table lock we track
+    const table = f.names.relation(b.relation)?.name;
+    let lock: LockMode = 'ACCESS SHARE';
+    let why = '';
+    for (const c of list(b.cmds)) {
+      const cmd = nodeOf(c, 'AlterTableCmd');
+      if (!cmd) continue;
+      const l = alterTableCmdLock(cmd);
+      if (!why || rank(l) > rank(lock)) [lock, why] = [l, describeCmd(cmd)];
+      const part = nodeOf(cmd.def, 'PartitionCmd');
+      if (cmd.subtype === 'AT_AttachPartition' && part) f.rv(part.name, 'ACCESS EXCLUSIVE', `ATTACH PARTITION to ${table}`);
+      if (cmd.subtype === 'AT_DetachPartition' && part) {
+        f.rv(part.name, part.concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE', `DETACH PARTITION from ${table}`);
+      }
+      if (cmd.subtype === 'AT_AddInherit') f.rv(cmd.def?.RangeVar, 'SHARE UPDATE EXCLUSIVE', `${table} INHERIT it`);
+    }
+    if (why) f.add(table, lock, `ALTER TABLE ${why}`);
+    f.foreignKeys(b.cmds, table, `foreign key added on ${table}`);
+  },
+
+  IndexStmt(b, f) {
+    if (b.concurrent) f.rv(b.relation, 'SHARE UPDATE EXCLUSIVE', 'CREATE INDEX CONCURRENTLY');
+    else f.rv(b.relation, 'SHARE', 'CREATE INDEX (blocks writes until built)');
+  },
+
+  CreateTrigStmt(b, f) {
+    f.rv(b.relation, 'SHARE ROW EXCLUSIVE', `CREATE TRIGGER ${b.trigname}`);
+  },
+
+  CreatePolicyStmt(b, f) {
+    f.rv(b.table, 'ACCESS EXCLUSIVE', `CREATE POLICY ${b.policy_name}`);
+    f.reads({ q: b.qual, c: b.with_check }, `referenced by policy ${b.policy_name}`);
+  },
+
+  AlterPolicyStmt(b, f) {
+    f.rv(b.table, 'ACCESS EXCLUSIVE', `ALTER POLICY ${b.policy_name}`);
+    f.reads({ q: b.qual, c: b.with_check }, `referenced by policy ${b.policy_name}`);
+  },
+
+  DropStmt(b, f) {
+    const type: string = b.removeType;
+    const word = type.replace(/^OBJECT_/, '').replace('_', ' ');
+    for (const obj of list(b.objects)) {
+      const ref = addressRef(type, obj, f.names, true);
+      if (!ref || ref.kind !== 'relation') continue;
+      if (SUBOBJECTS.has(type)) f.add(ref.name, 'ACCESS EXCLUSIVE', `DROP ${word} ${strings(obj).slice(-1)[0]}`);
+      else if (type === 'OBJECT_INDEX') {
+        // The index's table is locked too (SHARE UPDATE EXCLUSIVE when CONCURRENTLY); its name is not in the SQL.
+        f.add(ref.name, b.concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE', `DROP INDEX${b.concurrent ? ' CONCURRENTLY' : ''} (and its table)`);
+      } else if (RELATION_OBJECTS.has(type)) f.add(ref.name, 'ACCESS EXCLUSIVE', `DROP ${word}`);
+    }
+  },
+
+  TruncateStmt(b, f) {
+    for (const r of list(b.relations)) f.rv(r.RangeVar, 'ACCESS EXCLUSIVE', 'TRUNCATE');
+  },
+
+  InsertStmt: dml('INSERT'),
+  UpdateStmt: dml('UPDATE'),
+  DeleteStmt: dml('DELETE'),
+  MergeStmt: dml('MERGE'),
+
+  SelectStmt(b, f) {
+    f.reads(b, 'SELECT');
+    const clauses = list(b.lockingClause).map((l) => nodeOf(l, 'LockingClause')).filter(Boolean);
+    if (clauses.length === 0) return;
+    // FOR UPDATE/SHARE takes ROW SHARE on the locked FROM items (all of them when no OF list).
+    const named = new Set(clauses.flatMap((c) => list(c.lockedRels).map((r) => r.RangeVar?.relname)));
+    walk(b.fromClause, (kind, body) => {
+      if (kind === 'RangeSubselect') return false;
+      if (kind === 'RangeVar' && (named.size === 0 || named.has(body.relname) || named.has(body.alias?.aliasname))) {
+        f.rv(body, 'ROW SHARE', 'SELECT … FOR UPDATE/SHARE');
+      }
+      return undefined;
+    });
+  },
+
+  LockStmt(b, f) {
+    const lock = LOCK_BY_NUMBER[b.mode] ?? 'ACCESS EXCLUSIVE';
+    for (const r of list(b.relations)) f.rv(r.RangeVar, lock, `LOCK TABLE IN ${lock} MODE`);
+  },
+
+  CommentStmt(b, f) {
+    if (!RELATION_OBJECTS.has(b.objtype) && !SUBOBJECTS.has(b.objtype)) return;
+    const ref = addressRef(b.objtype, b.object, f.names, true);
+    f.add(ref?.name, 'SHARE UPDATE EXCLUSIVE', `COMMENT ON ${String(b.objtype).replace(/^OBJECT_/, '')}`);
+  },
+
+  RenameStmt(b, f) {
+    const type: string = b.renameType;
+    if (!b.relation || (!RELATION_OBJECTS.has(type) && !SUBOBJECTS.has(type))) return;
+    const lock: LockMode = type === 'OBJECT_INDEX' ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE';
+    f.rv(b.relation, lock, `RENAME ${type.replace(/^OBJECT_/, '')}`);
+  },
+
+  AlterObjectSchemaStmt(b, f) {
+    if (b.relation && RELATION_OBJECTS.has(b.objectType)) f.rv(b.relation, 'ACCESS EXCLUSIVE', 'SET SCHEMA');
+  },
+
+  VacuumStmt(b, f) {
+    const full = list(b.options).some((o) => nodeOf(o, 'DefElem')?.defname === 'full');
+    const lock: LockMode = b.is_vacuumcmd && full ? 'ACCESS EXCLUSIVE' : 'SHARE UPDATE EXCLUSIVE';
+    const what = b.is_vacuumcmd ? (full ? 'VACUUM FULL' : 'VACUUM') : 'ANALYZE';
+    for (const r of list(b.rels)) f.rv(r.VacuumRelation?.relation, lock, what);
+  },
+
+  ReindexStmt(b, f) {
+    const concurrently = list(b.params).some((o) => nodeOf(o, 'DefElem')?.defname === 'concurrently');
+    if (b.kind === 'REINDEX_OBJECT_TABLE') {
+      f.rv(b.relation, concurrently ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE', `REINDEX TABLE${concurrently ? ' CONCURRENTLY' : ''}`);
+    } else if (b.kind === 'REINDEX_OBJECT_INDEX') {
+      f.rv(b.relation, concurrently ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE', 'REINDEX INDEX (its table gets SHARE)');
+    }
+  },
+
+  ClusterStmt(b, f) {
+    if (b.relation) f.rv(b.relation, 'ACCESS EXCLUSIVE', 'CLUSTER');
+  },
+
+  RefreshMatViewStmt(b, f) {
+    f.rv(b.relation, b.concurrent ? 'EXCLUSIVE' : 'ACCESS EXCLUSIVE', `REFRESH MATERIALIZED VIEW${b.concurrent ? ' CONCURRENTLY' : ''}`);
+  },
+
+  ViewStmt(b, f) {
+    if (b.replace) f.rv(b.view, 'ACCESS EXCLUSIVE', 'CREATE OR REPLACE VIEW');
+    f.reads(b.query, 'read by the view definition');
+  },
+
+  CreateTableAsStmt(b, f) {
+    f.reads(b.query, 'read by CREATE TABLE AS');
+  },
+};
+
+/** INSERT/UPDATE/DELETE/MERGE: ROW EXCLUSIVE on the target, ACCESS SHARE on what they read. */
+function dml(verb: string): Handler {
+  return (b, f) => {
+    f.reads({ ...b, relation: undefined }, `read by ${verb}`);
+    f.rv(b.relation, 'ROW EXCLUSIVE', verb);
+  };
+}
+
+/**
+ * Table-level locks a statement takes, per PostgreSQL 17's documented lock
+ * levels: one entry per relation with the strongest mode and why. Relations
+ * the statement creates are not listed; the caller filters to relations that
+ * exist. GRANT, DO, CREATE FUNCTION and the like report nothing.
+ */
+export function lockFootprint(stmt: ParsedStatement, opts: AnalysisOptions = {}): LockRequest[] {
+  const kind = Object.keys(stmt.node ?? {})[0];
+  const handler = kind ? HANDLERS[kind] : undefined;
+  if (!handler) return [];
+  const f = new Footprint(new Names(opts));
+  handler(stmt.node[kind], f);
+  return f.result();
+}

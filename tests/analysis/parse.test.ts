@@ -1,0 +1,89 @@
+import { parseSql } from '../../src/analysis';
+import { fixture } from './support/sql';
+
+describe('parseSql', () => {
+  it('reports the original 0024 RAISE NOTICE as a syntax error at 44:1 and explains it', async () => {
+    const r = await parseSql('0024.sql', fixture('0024_original_defects.sql'));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error).toEqual({ file: '0024.sql', line: 44, column: 1, message: 'syntax error at or near "RAISE"' });
+    expect(r.findings).toHaveLength(1);
+    expect(r.findings[0]).toMatchObject({ rule: 'plpgsql-at-top-level', severity: 'error', file: '0024.sql', line: 44 });
+    expect(r.findings[0].message).toMatch(/RAISE.*only valid inside a DO block or a function/);
+    // The statements before the failure are still available for lint.
+    expect(r.parsedBefore.map((s) => s.kind)).toEqual([
+      'TransactionStmt', 'CreateEnumStmt', 'CreateStmt', 'IndexStmt', 'IndexStmt', 'IndexStmt',
+      'AlterTableStmt', 'CreatePolicyStmt', 'GrantStmt',
+    ]);
+    expect(r.parsedBefore[0].line).toBe(5);
+  });
+
+  it('gives statements with kind, node, text and 1-based positions', async () => {
+    const sql = 'BEGIN;\n\n  CREATE TABLE t (id int);  -- trailing\nSELECT 1';
+    const r = await parseSql('a.sql', sql);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.statements.map((s) => [s.index, s.kind, s.line, s.column, s.text])).toEqual([
+      [0, 'TransactionStmt', 1, 1, 'BEGIN'],
+      [1, 'CreateStmt', 3, 3, 'CREATE TABLE t (id int)'],
+      [2, 'SelectStmt', 4, 1, 'SELECT 1'],
+    ]);
+    expect(r.statements[1].node.CreateStmt.relation.relname).toBe('t');
+    expect(sql.slice(r.statements[1].offset, r.statements[1].offset + 6)).toBe('CREATE');
+  });
+
+  it('counts lines and columns in characters when comments hold non-ASCII text', async () => {
+    const sql = [
+      '-- Überprüfung der Synchronisation: 日本語 😀',
+      '/* ñandú — “quoted” /* nested ü */ still comment */',
+      "CREATE TABLE café (naïve text DEFAULT 'é');",
+      "   SELECT 'ä😀', 1;",
+    ].join('\n');
+    const r = await parseSql('u.sql', sql);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.statements.map((s) => [s.line, s.column])).toEqual([[3, 1], [4, 4]]);
+    expect(r.statements[0].text).toBe("CREATE TABLE café (naïve text DEFAULT 'é')");
+    expect(r.statements[1].text).toBe("SELECT 'ä😀', 1");
+    expect(sql.slice(r.statements[1].offset).startsWith('SELECT')).toBe(true);
+    expect(r.statements[1].byteOffset).toBe(Buffer.byteLength(sql.slice(0, r.statements[1].offset)));
+  });
+
+  it('places a syntax error after non-ASCII text at the right column', async () => {
+    const r = await parseSql('e.sql', "-- ü 😀 ß\nSELECT 'ä😀' FROM;\n");
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error).toMatchObject({ line: 2, column: 17, message: 'syntax error at or near ";"' });
+    expect(r.findings).toEqual([]);
+  });
+
+  it.each([
+    ['PERFORM pg_sleep(1);', 'PERFORM'],
+    ['IF true THEN SELECT 1; END IF;', 'IF'],
+    ['v_count := 0;', 'v_count :='],
+    ['GET DIAGNOSTICS n = ROW_COUNT;', 'GET DIAGNOSTICS'],
+    ['END IF;', 'END IF'],
+    ['RETURN NEW;', 'RETURN'],
+  ])('flags %s at top level as PL/pgSQL', async (stmt, construct) => {
+    const sql = `SELECT 1;\nDO $$ BEGIN RAISE NOTICE 'inside; fine'; END $$;\n-- next\n${stmt}\n`;
+    const r = await parseSql('p.sql', sql);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.findings).toHaveLength(1);
+    expect(r.findings[0]).toMatchObject({ rule: 'plpgsql-at-top-level', line: 4 });
+    expect(r.findings[0].message.startsWith(construct)).toBe(true);
+  });
+
+  it('does not blame PL/pgSQL for an ordinary syntax error', async () => {
+    const r = await parseSql('s.sql', 'SELECT 1;\nCREATE TABLE (id int);');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.line).toBe(2);
+    expect(r.findings).toEqual([]);
+  });
+
+  it('accepts empty and comment-only files', async () => {
+    expect(await parseSql('e.sql', '')).toEqual({ ok: true, statements: [] });
+    expect(await parseSql('e.sql', '  \n-- nothing here\n/* at all */\n')).toEqual({ ok: true, statements: [] });
+  });
+});

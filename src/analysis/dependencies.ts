@@ -2,6 +2,7 @@ import { Node, list, unwrap } from './ast';
 import { Names } from './names';
 import { DepsCollector } from './deps/collector';
 import { collectRefs } from './deps/refs';
+import { embeddedStatements } from './deps/do-block';
 import * as tables from './deps/tables';
 import * as objects from './deps/objects';
 import * as acl from './deps/acl';
@@ -80,6 +81,12 @@ export function statementDeps(stmt: ParsedStatement, opts: AnalysisOptions = {})
     r.needs.filter((n) => !(n.kind === 'schema' && n.name === schemaStmt.schemaname)).forEach((n) => d.need(n));
     r.creates.forEach((c) => d.create(c));
   }
+  const doStmt = stmt.node?.DoStmt;
+  if (doStmt) {
+    const inner = new DepsCollector(names);
+    for (const el of embeddedStatements(doStmt)) collect(el, inner);
+    inner.result().creates.forEach((c) => d.mayCreate(c));
+  }
   return d.result();
 }
 
@@ -118,6 +125,7 @@ export function findGaps(
   };
 
   const gaps: Gap[] = [];
+  const maybe = new Map<string, { unit: string; file: string; line: number }>();
   let opaqueSeen = false;
   for (const unit of units) {
     const reported = new Set<string>();
@@ -130,6 +138,8 @@ export function findGaps(
         reported.add(k);
         const gap: Gap = { unit: unit.unit, file: unit.file, line: stmt.line, kind: need.kind, name: need.name };
         if (opaqueSeen) gap.afterOpaque = true;
+        const hint = maybe.get(k);
+        if (hint) gap.mayBeCreatedBy = hint;
         gaps.push(gap);
       }
       for (const r of deps.drops) {
@@ -141,6 +151,7 @@ export function findGaps(
         dropped.delete(keyOf(r));
       }
       if (deps.opaque) opaqueSeen = true;
+      for (const r of deps.mayCreate ?? []) maybe.set(keyOf(r), { unit: unit.unit, file: unit.file, line: stmt.line });
       searchPath = searchPathAfter(stmt, searchPath);
     }
   }

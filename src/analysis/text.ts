@@ -127,32 +127,50 @@ function skipBlockComment(text: string, from: number): number {
 }
 
 /**
+ * `text` with the contents of string literals, quoted identifiers, dollar
+ * quotes and comments replaced by spaces (same length, newlines kept), so
+ * that semicolons and keywords can be found with plain string searches. A
+ * light scanner: it only has to find statement boundaries, not tokens.
+ */
+export function maskLiterals(text: string): string {
+  const out = text.split('');
+  const blank = (from: number, to: number): void => {
+    for (let k = from; k < to && k < out.length; k++) if (out[k] !== '\n') out[k] = ' ';
+  };
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i];
+    let end = i + 1;
+    if (ch === "'") end = skipQuoted(text, i, "'", isEscapeString(text, i));
+    else if (ch === '"') end = skipQuoted(text, i, '"', false);
+    else if (ch === '$') end = skipDollarQuote(text, i);
+    else if (text.startsWith('--', i) || text.startsWith('/*', i)) end = skipTrivia(text, i);
+    if (end > i + 1) blank(i, end);
+    i = end;
+  }
+  return out.join('');
+}
+
+/**
  * Start (first token) of the top-level statement that contains `index`: the
- * position after the last semicolon before `index` that is not inside a
- * string, quoted identifier, dollar quote or comment. Used only to find which
- * statement a syntax error belongs to, so a light scanner is enough.
+ * position after the last semicolon before it that is not quoted or commented.
  */
 export function statementStartAt(text: string, index: number): number {
+  const masked = maskLiterals(text.slice(0, index));
+  return skipTrivia(text, masked.lastIndexOf(';') + 1);
+}
+
+/** [start, end) of each `;`-separated top-level piece of `text`. */
+export function splitTopLevel(text: string): Array<[number, number]> {
+  const masked = maskLiterals(text);
+  const pieces: Array<[number, number]> = [];
   let start = 0;
-  let i = 0;
-  while (i < index && i < text.length) {
-    const ch = text[i];
-    if (ch === ';') {
-      start = i + 1;
-      i++;
-    } else if (ch === "'") {
-      i = skipQuoted(text, i, "'", isEscapeString(text, i));
-    } else if (ch === '"') {
-      i = skipQuoted(text, i, '"', false);
-    } else if (ch === '$') {
-      i = skipDollarQuote(text, i);
-    } else if (text.startsWith('--', i) || text.startsWith('/*', i)) {
-      i = skipTrivia(text, i);
-    } else {
-      i++;
-    }
+  for (let i = masked.indexOf(';'); i >= 0; i = masked.indexOf(';', i + 1)) {
+    pieces.push([start, i]);
+    start = i + 1;
   }
-  return skipTrivia(text, start);
+  if (start < text.length) pieces.push([start, text.length]);
+  return pieces;
 }
 
 /** E'…' strings treat backslash as an escape; standard strings do not. */

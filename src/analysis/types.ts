@@ -86,6 +86,12 @@ export interface StatementDeps {
   drops: ObjectRef[];
   /** The statement runs code we cannot see into (DO, CREATE EXTENSION). */
   opaque?: boolean;
+  /**
+   * For a DO block: objects that SQL written directly in its body would create
+   * (typically `IF NOT EXISTS … THEN CREATE …`). A hint only, as PL/pgSQL runs
+   * them conditionally; never part of `creates`.
+   */
+  mayCreate?: ObjectRef[];
 }
 
 /** An object a unit needs that neither the database nor an earlier statement provides. */
@@ -97,6 +103,8 @@ export interface Gap {
   name: string;
   /** An opaque statement (DO block, extension) ran earlier and might provide it. */
   afterOpaque?: boolean;
+  /** A DO block at this place contains a CREATE for it (e.g. create-if-absent); the caller may accept that. */
+  mayBeCreatedBy?: { unit: string; file: string; line: number };
 }
 
 /** PostgreSQL's table lock modes, weakest first. */

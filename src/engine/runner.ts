@@ -5,6 +5,7 @@ import type { Logger } from '../log';
 import { failed, summarize, type CheckResult } from '../verify/checks';
 import { checkAbsent } from '../verify/expectations';
 import { toUnitFailed } from './failure';
+import { locateFailure } from './locate';
 import { History } from './history';
 import { hasVerify, verifyUnit } from './unit-checks';
 import type { Unit } from './units';
@@ -97,8 +98,9 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
     ctx.log.info({ unit: unit.name, durationMs: elapsed() }, 'applied and verified');
     return { name: unit.name, kind: unit.kind, action: 'applied', durationMs: elapsed(), checks };
   } catch (err) {
-    await recordFailure(ctx, unit, err, elapsed());
-    throw err;
+    const located = err instanceof UnitFailedError && err.direction === 'up' && unit.transactional ? await locateFailure(ctx.session, err, unit.up) : err;
+    await recordFailure(ctx, unit, located, elapsed());
+    throw located;
   }
 }
 

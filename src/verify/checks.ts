@@ -5,6 +5,11 @@ export interface CheckResult {
   detail: string;
   /** Which of the eight validation tasks it belongs to, when known. */
   task?: number;
+  /**
+   * Set when the check could not be made because objects it depends on do not exist
+   * (e.g. the table a policy belongs to): their names. The check is then "blocked".
+   */
+  blocked?: string[];
 }
 
 export function failed(checks: readonly CheckResult[]): CheckResult[] {

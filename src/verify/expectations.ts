@@ -5,7 +5,7 @@ import type { CheckResult } from './checks';
 /** The eight tasks' numbers, for grouping what a unit declares. */
 export const TASK = { schema: 1, rls: 2, indexes: 3, triggers: 4, enums: 5, integration: 6, readiness: 7, rollback: 8 } as const;
 
-interface Snapshot {
+export interface Snapshot {
   schemas: Set<string>;
   roles: Set<string>;
   tables: Map<string, { rls: boolean; columns: Map<string, string> }>;
@@ -28,9 +28,13 @@ export async function snapshot(s: Session, e: Expectations): Promise<Snapshot> {
   const tables = unique([
     ...Object.keys(e.tables ?? {}), ...Object.values(e.indexes ?? {}), ...(e.foreignKeys ?? []).map((f) => f.table),
     ...Object.keys(e.policies ?? {}), ...Object.keys(e.triggers ?? {}), ...(e.grants ?? []).map((g) => g.table),
+    // Referenced tables too, so a foreign key whose target is missing can say so.
+    ...(e.foreignKeys ?? []).map((f) => f.references),
   ]);
+  const roles = unique([...(e.roles ?? []), ...(e.grants ?? []).map((g) => g.role)]);
+  const schemas = unique([...(e.schemas ?? []), ...(e.functions ?? []).map((f) => normalizeSignature(f).split('.')[0])]);
   // Lists travel as JSON text: postgres.js cannot type an empty array parameter without fetch_types.
-  const lists = [e.schemas ?? [], e.roles ?? [], tables, Object.keys(e.indexes ?? {}), (e.functions ?? []).map(normalizeSignature), Object.keys(e.enums ?? {})];
+  const lists = [schemas, roles, tables, Object.keys(e.indexes ?? {}), (e.functions ?? []).map(normalizeSignature), Object.keys(e.enums ?? {})];
   const [row] = await s.query<{ snap: RawSnapshot }>(SNAPSHOT_SQL, lists.map((l) => JSON.stringify(l)));
   const raw = row.snap;
   const snap: Snapshot = {
@@ -50,11 +54,19 @@ export async function snapshot(s: Session, e: Expectations): Promise<Snapshot> {
   return snap;
 }
 
-/** Compares what the unit declares with the catalog; every mismatch names the object. */
-export async function checkExpectations(s: Session, e: Expectations): Promise<CheckResult[]> {
-  const snap = await snapshot(s, e);
+/**
+ * Compares what the unit declares with the catalog; every mismatch names the object.
+ * A check whose prerequisite (the table of a policy, index, trigger, foreign key or grant)
+ * is missing carries `blocked` with the missing names. `snap` may be a snapshot already
+ * taken for a superset of `e` (see mergeExpectations), to check many units in one round trip.
+ */
+export async function checkExpectations(s: Session, e: Expectations, snap?: Snapshot): Promise<CheckResult[]> {
+  snap ??= await snapshot(s, e);
   const out: CheckResult[] = [];
-  const add = (task: number, check: string, ok: boolean, detail: string) => out.push({ task, check, ok, detail });
+  const add = (task: number, check: string, ok: boolean, detail: string, blocked?: string[]) =>
+    out.push(blocked && blocked.length > 0 ? { task, check, ok, detail, blocked } : { task, check, ok, detail });
+  const missingTables = (...names: string[]) => unique(names.filter((n) => !snap.tables.has(n))).map((n) => `table ${n}`);
+  const blockedDetail = (missing: string[]) => `blocked: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing`;
 
   for (const name of e.schemas ?? []) add(TASK.readiness, `schema ${name}`, snap.schemas.has(name), snap.schemas.has(name) ? 'exists' : `schema ${name} is missing`);
   for (const name of e.roles ?? []) add(TASK.readiness, `role ${name}`, snap.roles.has(name), snap.roles.has(name) ? 'exists' : `role ${name} is missing`);
@@ -62,7 +74,7 @@ export async function checkExpectations(s: Session, e: Expectations): Promise<Ch
     const t = snap.tables.get(table);
     if (!t) {
       add(TASK.schema, `table ${table}`, false, `table ${table} is missing`);
-      if (spec.rls !== undefined) add(TASK.rls, `rls ${table}`, false, `table ${table} is missing`);
+      if (spec.rls !== undefined) add(TASK.rls, `rls ${table}`, false, blockedDetail([`table ${table}`]), [`table ${table}`]);
       continue;
     }
     const expected = Object.entries(spec.columns ?? {});
@@ -84,31 +96,58 @@ export async function checkExpectations(s: Session, e: Expectations): Promise<Ch
   for (const [index, table] of Object.entries(e.indexes ?? {})) {
     const i = snap.indexes.get(index);
     const ok = !!i && i.table === table && i.valid;
+    if (!i && missingTables(table).length > 0) {
+      add(TASK.indexes, `index ${index}`, false, blockedDetail(missingTables(table)), missingTables(table));
+      continue;
+    }
     add(TASK.indexes, `index ${index}`, ok, !i ? `index ${index} is missing` : i.table !== table ? `index ${index} is on ${i.table}, expected ${table}` : i.valid ? `on ${table}, valid` : `index ${index} is INVALID`);
   }
   for (const fk of e.foreignKeys ?? []) {
     const label = `foreign key ${fk.table}(${fk.columns.join(', ')}) → ${fk.references}`;
+    const absent = missingTables(fk.table, fk.references);
+    if (absent.length > 0) {
+      add(TASK.integration, label, false, blockedDetail(absent), absent);
+      continue;
+    }
     const found = snap.fks.find((f) => f.table === fk.table && f.references === fk.references && sameList(f.columns, fk.columns) && (!fk.name || f.name === fk.name));
     const ok = !!found && (!fk.onDelete || found.onDelete === fk.onDelete);
     add(TASK.integration, label, ok, !found ? `${label} is missing` : ok ? `${found.name}, on delete ${found.onDelete}` : `${found.name} has on delete ${found.onDelete}, expected ${fk.onDelete}`);
   }
   for (const [table, names] of Object.entries(e.policies ?? {})) {
+    if (missingTables(table).length > 0) {
+      add(TASK.rls, `policies on ${table}`, false, blockedDetail(missingTables(table)), missingTables(table));
+      continue;
+    }
     const have = snap.policies.get(table) ?? new Set();
     const missing = names.filter((n) => !have.has(n));
     add(TASK.rls, `policies on ${table}`, missing.length === 0, missing.length ? `missing polic${missing.length > 1 ? 'ies' : 'y'} ${missing.join(', ')}` : `${names.length} policies present`);
   }
   for (const [table, names] of Object.entries(e.triggers ?? {})) {
+    if (missingTables(table).length > 0) {
+      add(TASK.triggers, `triggers on ${table}`, false, blockedDetail(missingTables(table)), missingTables(table));
+      continue;
+    }
     const have = snap.triggers.get(table) ?? new Set();
     const missing = names.filter((n) => !have.has(n));
     add(TASK.triggers, `triggers on ${table}`, missing.length === 0, missing.length ? `missing trigger${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` : `${names.length} triggers attached`);
   }
-  for (const fn of e.functions ?? []) add(TASK.triggers, `function ${fn}`, snap.functions.has(normalizeSignature(fn)), snap.functions.has(normalizeSignature(fn)) ? 'exists' : `function ${fn} is missing`);
+  for (const fn of e.functions ?? []) {
+    const present = snap.functions.has(normalizeSignature(fn));
+    const schema = normalizeSignature(fn).split('.')[0];
+    const noSchema = !present && !snap.schemas.has(schema) ? [`schema ${schema}`] : undefined;
+    add(TASK.triggers, `function ${fn}`, present, present ? 'exists' : `function ${fn} is missing${noSchema ? ` (schema ${schema} is missing)` : ''}`, noSchema);
+  }
   for (const [type, labels] of Object.entries(e.enums ?? {})) {
     const have = snap.enums.get(type);
     const ok = !!have && sameList(have, labels);
     add(TASK.enums, `enum ${type}`, ok, !have ? `enum ${type} is missing` : ok ? labels.join(', ') : `labels are ${have.join(', ')}; expected ${labels.join(', ')}`);
   }
   for (const g of e.grants ?? []) {
+    const absent = [...missingTables(g.table), ...(snap.roles.has(g.role) ? [] : [`role ${g.role}`])];
+    if (absent.length > 0) {
+      add(TASK.readiness, `grants on ${g.table} to ${g.role}`, false, blockedDetail(absent), absent);
+      continue;
+    }
     const have = snap.grants.get(`${g.table}|${g.role}`) ?? new Set();
     const missing = g.privileges.map((p) => p.toUpperCase()).filter((p) => !have.has(p));
     add(TASK.readiness, `grants on ${g.table} to ${g.role}`, missing.length === 0, missing.length ? `${g.role} lacks ${missing.join(', ')} on ${g.table}` : g.privileges.join(', '));
@@ -126,6 +165,24 @@ export async function checkAbsent(s: Session, e: Expectations): Promise<CheckRes
     ...Object.keys(e.enums ?? {}).filter((t) => snap.enums.has(t)).map((t) => `type ${t}`),
   ];
   return [{ task: TASK.rollback, check: 'objects removed', ok: left.length === 0, detail: left.length ? `still present: ${left.join(', ')}` : 'every declared object is gone' }];
+}
+
+/** One expectation set covering several units: its snapshot serves checkExpectations for each of them. */
+export function mergeExpectations(list: readonly Expectations[]): Expectations {
+  const out: Required<Expectations> = { schemas: [], roles: [], tables: {}, indexes: {}, foreignKeys: [], policies: {}, triggers: {}, functions: [], enums: {}, grants: [] };
+  for (const e of list) {
+    out.schemas.push(...(e.schemas ?? []));
+    out.roles.push(...(e.roles ?? []));
+    Object.assign(out.tables, e.tables);
+    Object.assign(out.indexes, e.indexes);
+    out.foreignKeys.push(...(e.foreignKeys ?? []));
+    for (const [t, names] of Object.entries(e.policies ?? {})) out.policies[t] = [...(out.policies[t] ?? []), ...names];
+    for (const [t, names] of Object.entries(e.triggers ?? {})) out.triggers[t] = [...(out.triggers[t] ?? []), ...names];
+    out.functions.push(...(e.functions ?? []));
+    Object.assign(out.enums, e.enums);
+    out.grants.push(...(e.grants ?? []));
+  }
+  return out;
 }
 
 function normalizeSignature(fn: string): string {

@@ -63,7 +63,12 @@ describe('findGaps', () => {
       ],
       onlyUsers,
     );
-    expect(gaps).toEqual([{ unit: '0024', file: '0024.sql', line: 7, kind: 'role', name: 'authenticated', afterOpaque: true }]);
+    expect(gaps).toEqual([
+      {
+        unit: '0024', file: '0024.sql', line: 7, kind: 'role', name: 'authenticated', afterOpaque: true,
+        mayBeCreatedBy: { unit: 'prereq', file: 'p.sql', line: 7 },
+      },
+    ]);
   });
 
   it('reports a gap again in a later unit, and treats a dropped object as missing', async () => {
@@ -162,7 +167,12 @@ describe('statementDeps', () => {
     expect([plain(e.needs), plain(e.creates)]).toEqual([['schema app'], ['type app.sync_status']]);
     expect(plain(statementDeps(await one('CREATE SCHEMA IF NOT EXISTS auth AUTHORIZATION admin')).creates)).toEqual(['schema auth']);
     expect(plain(statementDeps(await one('CREATE ROLE authenticated NOLOGIN')).creates)).toEqual(['role authenticated']);
-    expect(statementDeps(await one("DO $$ BEGIN CREATE ROLE x; END $$"))).toEqual({ needs: [], creates: [], drops: [], opaque: true });
+    // DO is opaque: nothing it does counts as created, but SQL written in its body is offered as a hint.
+    expect(statementDeps(await one("DO $$ BEGIN IF true THEN CREATE ROLE x; END IF; END $$"))).toEqual({
+      needs: [], creates: [], drops: [], opaque: true, mayCreate: [{ kind: 'role', name: 'x' }],
+    });
+    expect(statementDeps(await one("DO $$ BEGIN EXECUTE 'CREATE ROLE y'; RAISE NOTICE 'create; grant'; END $$")))
+      .toEqual({ needs: [], creates: [], drops: [], opaque: true });
     expect(plain(statementDeps(await one(
       "WITH recent AS (SELECT * FROM orders) INSERT INTO audit (n) SELECT count(*) FROM recent JOIN app.customers c ON true WHERE app.is_vip(c.id)",
     )).needs)).toEqual(['relation public.audit', 'schema app', 'relation app.customers', 'function app.is_vip', 'relation public.orders']);

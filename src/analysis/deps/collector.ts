@@ -12,6 +12,7 @@ export class DepsCollector {
   private readonly needs = new Map<string, ObjectRef>();
   private readonly creates = new Map<string, ObjectRef>();
   private readonly drops = new Map<string, ObjectRef>();
+  private readonly maybe = new Map<string, ObjectRef>();
   opaque = false;
 
   constructor(readonly names: Names) {}
@@ -34,10 +35,15 @@ export class DepsCollector {
     if (ref) this.drops.set(key(ref), stripImplicit(ref));
   }
 
+  mayCreate(ref: ObjectRef): void {
+    this.maybe.set(key(ref), stripImplicit(ref));
+  }
+
   result(): StatementDeps {
     const needs = [...this.needs.values()].filter((r) => !this.creates.has(key(r)));
     const out: StatementDeps = { needs, creates: [...this.creates.values()], drops: [...this.drops.values()] };
     if (this.opaque) out.opaque = true;
+    if (this.maybe.size) out.mayCreate = [...this.maybe.values()];
     return out;
   }
 }

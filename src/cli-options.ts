@@ -34,11 +34,11 @@ export function commonFlags<T>(y: Argv<T>): Argv<T & CommonArgv> {
 
 /** "5s", "500ms", "2min", "10" (seconds) → milliseconds; also validates the timeouts' syntax. */
 export function parseDuration(value: string, flag: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|min|m|h)?\s*$/i.exec(value);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|min|m|h|d)?\s*$/i.exec(value);
   if (!m) throw new UsageError(`--${flag} "${value}" is not a duration`, 'use e.g. 500ms, 5s, 2min');
   const n = Number(m[1]);
   const unit = (m[2] ?? 's').toLowerCase();
-  return Math.round(n * ({ ms: 1, s: 1000, sec: 1000, m: 60000, min: 60000, h: 3600000 } as Record<string, number>)[unit]);
+  return Math.round(n * ({ ms: 1, s: 1000, sec: 1000, m: 60000, min: 60000, h: 3600000, d: 86400000 } as Record<string, number>)[unit]);
 }
 
 /** PostgreSQL accepts '5s' and '500ms' and '0'; pass a normalized millisecond count. */
@@ -76,4 +76,17 @@ export function commonOptions(a: CommonArgv, human: NodeJS.WritableStream | unde
     log: createLogger({ level: a['log-level'], file: a['log-file'], human }),
     env,
   };
+}
+
+/** "2026-11-26T02:30:00Z", or "02:30" meaning the next such time today (local). */
+export function parseWindowEnd(value: string, now = new Date()): Date {
+  const hm = /^(\d{1,2}):(\d{2})$/.exec(value.trim());
+  if (hm) {
+    const d = new Date(now);
+    d.setHours(Number(hm[1]), Number(hm[2]), 0, 0);
+    return d;
+  }
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`--window-end "${value}" is not a time`, 'use an ISO time such as 2026-11-26T02:30:00Z, or HH:MM');
+  return d;
 }

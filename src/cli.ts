@@ -1,6 +1,7 @@
 import yargs, { type Argv } from 'yargs';
-import { commonFlags, commonOptions, isJson, type CommonArgv } from './cli-options';
+import { commonFlags, commonOptions, isJson, parseDuration, parseWindowEnd, type CommonArgv } from './cli-options';
 import { confirmPlan } from './prompt';
+import { writeOutput } from './render/output';
 import { MigrateError, UsageError } from './errors';
 import { redactUrl } from './db/settings';
 import { errorJson, json, rollbackJson, sequenceJson, statusJson } from './render/json';
@@ -41,6 +42,9 @@ const load = {
   rollback: () => require('./commands/rollback') as typeof import('./commands/rollback'),
   status: () => require('./commands/status') as typeof import('./commands/status'),
   up: () => require('./commands/up') as typeof import('./commands/up'),
+  verify: () => require('./commands/verify') as typeof import('./commands/verify'),
+  plan: () => require('./commands/plan') as typeof import('./commands/plan'),
+  planRender: () => require('./render/plan') as typeof import('./render/plan'),
 };
 
 const handlers: Record<string, Handler> = {
@@ -59,6 +63,9 @@ const handlers: Record<string, Handler> = {
       singleTransaction: a['single-transaction'] as boolean,
       dryRun: a['dry-run'] as boolean,
       confirm: wantsPrompt ? (plan) => confirmPlan(plan, io) : undefined,
+      windowEnd: a['window-end'] ? parseWindowEnd(a['window-end'] as string) : undefined,
+      rehearsal: a.rehearsal as string | undefined,
+      rehearsalMaxAgeMs: parseDuration(a['rehearsal-max-age'] as string, 'rehearsal-max-age'),
     });
     return sequenceOutcome(a, 'migrate remediate', r);
   },
@@ -78,11 +85,35 @@ const handlers: Record<string, Handler> = {
     const r = await load.baseline().loadBaseline({ ...commonOptions(a, humanLog(a, io), io.env), dir: a.dir as string });
     return { out: isJson(a) ? json(r) : `loaded ${r.files.length} baseline files (${r.files.join(', ')}) in ${r.durationMs} ms\n`, exitCode: 0 };
   },
+  async plan(a, io) {
+    const r = await load.plan().plan({ ...commonOptions(a, humanLog(a, io), io.env), remediate: a.remediate as boolean });
+    const render = load.planRender();
+    const out = isJson(a) ? json(render.planJson(r)) : a.format === 'markdown' ? render.renderPlanMarkdown(r) : render.renderPlanText(r);
+    return withOut(a, out, { exitCode: r.ready ? 0 : 3, summary: `plan ${r.ready ? 'READY' : 'BLOCKED'}` });
+  },
   async status(a, io) {
     const r = await load.status().status({ ...commonOptions(a, humanLog(a, io), io.env), migrationsOnly: a['migrations-only'] as boolean });
     return { out: isJson(a) ? json(statusJson(r)) : renderStatus(r), exitCode: 0 };
   },
+  async verify(a, io) {
+    const v = load.verify();
+    const r = await v.verify({
+      ...commonOptions(a, humanLog(a, io), io.env),
+      readOnly: a['read-only'] as boolean,
+      checkLockTimeoutMs: parseDuration(a['check-lock-timeout'] as string, 'check-lock-timeout'),
+    });
+    return v.verifyOutcome(r, isJson(a) ? 'json' : a.format === 'markdown' ? 'markdown' : 'text', a.out as string | undefined);
+  },
 };
+
+/** With --out FILE the rendering goes to the file and the terminal gets one line. */
+function withOut(a: Record<string, unknown>, out: string, o: { exitCode: number; summary: string; error?: MigrateError }): Outcome {
+  if (typeof a.out === 'string' && a.out) {
+    writeOutput(a.out, out);
+    return { out: `${o.summary}; written to ${a.out}\n`, exitCode: o.exitCode, error: o.error };
+  }
+  return { out, exitCode: o.exitCode, error: o.error };
+}
 
 /** Readable log lines only when asked for: by default the rendered result says it all once. */
 function humanLog(a: CommonArgv & Record<string, unknown>, io: Io): NodeJS.WritableStream | undefined {
@@ -104,7 +135,10 @@ function build(argv: string[], io: Io, chosen: { run?: () => Promise<Outcome> })
         .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask for confirmation on a terminal' })
         .option('skip', { type: 'string', array: true, describe: 'a unit not to run (e.g. 04-smoke-test-data)' })
         .option('to', { type: 'string', describe: 'stop after this phase' })
-        .option('single-transaction', { type: 'boolean', default: false, describe: 'the whole sequence all-or-nothing' }), on('remediate'))
+        .option('single-transaction', { type: 'boolean', default: false, describe: 'the whole sequence all-or-nothing' })
+        .option('window-end', { type: 'string', describe: 'refuse to start a unit that cannot finish before this time (ISO time, or HH:MM today)' })
+        .option('rehearsal', { type: 'string', describe: 'a rehearsal record (migrate rehearse --record): the plan must match it' })
+        .option('rehearsal-max-age', { type: 'string', default: '7d', describe: 'how old the rehearsal record may be' }), on('remediate'))
     .command('rollback <unit>', 'roll back one unit (a number prefix, a full name, or a phase)', (y) =>
       y.positional('unit', { type: 'string', demandOption: true })
         .option('dry-run', { type: 'boolean', default: false, describe: 'roll back inside a transaction, report, undo' })
@@ -113,8 +147,15 @@ function build(argv: string[], io: Io, chosen: { run?: () => Promise<Outcome> })
         .option('reapply-check', { type: 'boolean', default: true, describe: 'afterwards prove in a rolled-back transaction that it applies again' }), on('rollback'))
     .command('baseline', 'load the pre-remediation state (a folder of .sql files) into a database', (y) =>
       y.option('dir', { type: 'string', default: 'database/baseline', describe: 'folder of .sql files, loaded in name order in one transaction' }), on('baseline'))
+    .command('plan', 'read-only: what `up` (or --remediate) would do, what it needs, what blocks it', (y) =>
+      y.option('remediate', { type: 'boolean', default: false, describe: 'plan the remediation phases instead of the migrations folder' })
+        .option('out', { type: 'string', describe: 'write the rendered plan to this file' }), on('plan'))
     .command('status', 'every unit: applied, pending, drifted, adopted', (y) =>
       y.option('migrations-only', { type: 'boolean', default: false, describe: 'only the migrations folder' }), on('status'))
+    .command('verify', 'the eight validation tasks; exit 4 unless approved (--format text|json|markdown)', (y) =>
+      y.option('out', { type: 'string', describe: 'write the report to this file and print a one-line summary' })
+        .option('read-only', { type: 'boolean', default: false, describe: 'skip the checks that write (behaviour files, rollback rehearsal)' })
+        .option('check-lock-timeout', { type: 'string', default: '2s', describe: 'lock_timeout of the checks: a busy table reports "busy" instead of waiting' }), on('verify'))
     .demandCommand(1, 'name a command (see --help)')
     .strict()
     .recommendCommands()

@@ -3,6 +3,7 @@ import { NotApprovedError } from '../errors';
 import type { Session } from '../db/session';
 import type { Unit } from '../engine/units';
 import { verifyUnit } from '../engine/unit-checks';
+import { checkRecord, estimates, readRecord } from '../engine/rehearsal-record';
 import { failed, type CheckResult } from '../verify/checks';
 import { phaseUnits, withLockedDatabase, type CommonOptions } from './common';
 
@@ -11,6 +12,11 @@ export interface RemediateOptions extends CommonOptions {
   skip?: string[];
   singleTransaction?: boolean;
   dryRun?: boolean;
+  /** Refuse to start a unit that cannot finish before this time. */
+  windowEnd?: Date;
+  /** A rehearsal record (`migrate rehearse --record`): the plan must match it, its durations feed windowEnd. */
+  rehearsal?: string;
+  rehearsalMaxAgeMs?: number;
   /** Asked before the first change (the CLI passes one on a terminal unless --yes). */
   confirm?: (plan: PlannedUnit[]) => Promise<boolean>;
 }
@@ -30,10 +36,13 @@ export interface RemediateResult extends SequenceResult {
  */
 export async function remediate(o: RemediateOptions): Promise<RemediateResult> {
   const units = phaseUnits(o);
+  const record = o.rehearsal ? readRecord(o.rehearsal) : undefined;
+  if (record) checkRecord(record, units, o.rehearsalMaxAgeMs ?? 7 * 24 * 3600 * 1000);
   return withLockedDatabase(o, 'remediate', async ({ session, runId }) => {
     let postVerification: PostVerification | undefined;
     const result = await runSequence({
       session, log: o.log, runId, units, to: o.to, skip: o.skip, singleTransaction: o.singleTransaction, dryRun: o.dryRun, confirm: o.confirm,
+      windowEnd: o.windowEnd, estimateMs: record ? estimates(record) : undefined,
       afterAll: async (s, scope) => {
         postVerification = await postVerify(s, scope);
         if (!postVerification.ok) {

@@ -5,13 +5,13 @@ import type { Unit, UnitFile } from './units';
 const LOCK_NOT_AVAILABLE = '55P03';
 
 /** Turns whatever a unit's SQL threw into a UnitFailedError naming unit, file, line and the server's words. */
-export function toUnitFailed(unit: Unit, direction: 'up' | 'down' | 'verify', file: UnitFile, err: unknown): MigrateError {
+export function toUnitFailed(unit: Unit, direction: 'up' | 'down' | 'verify', file: UnitFile, err: unknown, hint?: string): MigrateError {
   if (err instanceof MigrateError) return err;
   const code = (err as { code?: string }).code;
   const lockTimeout = code === LOCK_NOT_AVAILABLE;
   return new UnitFailedError(unit.name, direction, serverErrorPosition(err, file.text, file.path), serverErrorMessage(err), {
     cause: err,
     exitCode: lockTimeout ? ExitCode.locked : ExitCode.unitFailed,
-    hint: lockTimeout ? 'a lock could not be had within --lock-timeout: live traffic holds it; retry in a quieter moment or raise --lock-timeout' : undefined,
+    hint: lockTimeout ? 'a lock could not be had within --lock-timeout: live traffic holds it; retry in a quieter moment or raise --lock-timeout' : hint,
   });
 }

@@ -6,6 +6,7 @@ import { failed, summarize, type CheckResult } from '../verify/checks';
 import { checkAbsent } from '../verify/expectations';
 import { toUnitFailed } from './failure';
 import { locateFailure } from './locate';
+import { runOutsideTransaction } from './non-transactional';
 import { History } from './history';
 import { hasVerify, verifyUnit } from './unit-checks';
 import type { Unit } from './units';
@@ -74,10 +75,14 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
         return [];
       }
       const before = unit.down ? await fingerprint(s) : undefined;
-      try {
-        await s.script(unit.up.text, unit.up.path);
-      } catch (err) {
-        throw toUnitFailed(unit, 'up', unit.up, err);
+      if (!unit.transactional) {
+        for (const note of await runOutsideTransaction(s, unit)) ctx.log.warn({ unit: unit.name }, note);
+      } else {
+        try {
+          await s.script(unit.up.text, unit.up.path);
+        } catch (err) {
+          throw toUnitFailed(unit, 'up', unit.up, err);
+        }
       }
       const checks = await verifyUnit(s, unit);
       if (failed(checks).length > 0) {

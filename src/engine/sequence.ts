@@ -6,6 +6,8 @@ import { failed, type CheckResult } from '../verify/checks';
 import { History, isApplied, type UnitRecord } from './history';
 import { applyUnit, type RunContext, type UnitResult } from './runner';
 import { precheckUnit } from './unit-checks';
+import { parseSql } from '../analysis/parse';
+import { needsNoTransaction } from '../analysis/lint';
 import { resolveUnit, type Unit } from './units';
 
 export interface SequenceOptions {
@@ -24,6 +26,10 @@ export interface SequenceOptions {
   dryRun?: boolean;
   /** Asked once the plan is known and the prechecks passed, before the first change. */
   confirm?: (plan: PlannedUnit[]) => Promise<boolean>;
+  /** Refuse to start a unit that cannot finish before this time (its estimate from estimateMs). */
+  windowEnd?: Date;
+  /** Expected duration of a unit, e.g. from a rehearsal record. */
+  estimateMs?: (unit: Unit) => number | undefined;
   /** Runs after the last unit, in the same transaction context (so a dry run sees the changes). */
   afterAll?: (session: Session, scope: Unit[]) => Promise<void>;
 }
@@ -76,8 +82,10 @@ export async function runSequence(o: SequenceOptions): Promise<SequenceResult> {
     }
   }
 
+  const prepared = await preflight(pending.filter((u) => !skip.has(u.name)), o);
   const plan: PlannedUnit[] = [];
-  for (const u of scope) {
+  for (const original of scope) {
+    const u = prepared.get(original.name) ?? original;
     if (isApplied(states.get(u.name))) plan.push({ name: u.name, kind: u.kind, title: u.title, action: 'skip', reason: `already ${states.get(u.name)!.event}`, precheck: [] });
     else if (skip.has(u.name)) plan.push({ name: u.name, kind: u.kind, title: u.title, action: 'skip', reason: 'skipped by --skip', precheck: [] });
     else plan.push({ name: u.name, kind: u.kind, title: u.title, action: 'apply', precheck: await precheckUnit(o.session, u) });
@@ -95,11 +103,15 @@ export async function runSequence(o: SequenceOptions): Promise<SequenceResult> {
   const results: UnitResult[] = [];
   const execute = async (session: Session) => {
     const ctx: RunContext = { session, runId: o.runId, log: o.log, recordFailures: !o.singleTransaction && !o.dryRun };
-    const byName = new Map(scope.map((u) => [u.name, u]));
+    const byName = new Map(scope.map((u) => [u.name, prepared.get(u.name) ?? u]));
     const umzug = new Umzug<object>({
       migrations: toRun.map((p) => ({
         name: p.name,
-        up: async () => results.push(await applyUnit(ctx, byName.get(p.name)!, p.precheck)),
+        up: async () => {
+          const unit = byName.get(p.name)!;
+          if (o.windowEnd) checkWindow(unit, o.windowEnd, o.estimateMs?.(unit));
+          results.push(await applyUnit(ctx, unit, p.precheck));
+        },
       })),
       storage: historyStorage(states),
       logger: undefined,
@@ -144,4 +156,40 @@ function historyStorage(states: Map<string, UnitRecord>): UmzugStorage<object> {
     logMigration: async () => undefined,
     unlogMigration: async () => undefined,
   };
+}
+
+/** A unit may start only when its expected duration still fits before the window closes. */
+function checkWindow(unit: Unit, windowEnd: Date, estimateMs: number | undefined): void {
+  const left = windowEnd.getTime() - Date.now();
+  const need = estimateMs ?? 0;
+  if (left <= need) {
+    const est = estimateMs === undefined ? '' : ` (rehearsed at ${(need / 1000).toFixed(1)} s)`;
+    throw new BlockedError(`window: not starting ${unit.name}${est}: ${left <= 0 ? 'the window has closed' : `only ${(left / 1000).toFixed(1)} s left`} before ${windowEnd.toISOString()}`,
+      'earlier units stay applied; run `migrate remediate` again in the next window to finish');
+  }
+}
+
+/**
+ * Before anything runs: every pending unit parses (a syntax error blocks with file:line:column),
+ * and a unit with statements that cannot run in a transaction is marked to run outside one;
+ * such a unit cannot be part of a dry run or a single transaction.
+ */
+async function preflight(pending: Unit[], o: SequenceOptions): Promise<Map<string, Unit>> {
+  const out = new Map<string, Unit>();
+  const errors: string[] = [];
+  for (const u of pending) {
+    const r = await parseSql(u.up.path, u.up.text);
+    if (!r.ok) {
+      errors.push(`${r.error.file}:${r.error.line}:${r.error.column}: ${r.error.message}`);
+      continue;
+    }
+    const transactional = u.transactional && !needsNoTransaction(r.statements);
+    out.set(u.name, transactional === u.transactional ? u : { ...u, transactional });
+  }
+  if (errors.length) throw new BlockedError(`syntax error${errors.length > 1 ? 's' : ''} in ${errors.length} unit(s); nothing was run`, 'fix the file; `migrate plan` shows every finding', errors);
+  const outside = [...out.values()].filter((u) => !u.transactional).map((u) => u.name);
+  if (outside.length && (o.dryRun || o.singleTransaction)) {
+    throw new BlockedError(`${outside.join(', ')} must run outside a transaction, so ${o.dryRun ? '--dry-run' : '--single-transaction'} cannot include it`, 'run the units before it first, or leave out the flag');
+  }
+  return out;
 }

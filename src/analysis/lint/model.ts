@@ -35,11 +35,10 @@ export class UnitModel {
       this.notNull.set(facts.table, cols);
       this.setNullFks.set(facts.table, [...(this.setNullFks.get(facts.table) ?? []), ...facts.setNullFks]);
     }
+    const altered = n.AlterTableStmt && this.names.relation(n.AlterTableStmt.relation)?.name;
     for (const c of list(n.AlterTableStmt?.cmds)) {
       const cmd = nodeOf(c, 'AlterTableCmd');
-      if (cmd?.subtype === 'AT_DropNotNull' && relRefOf(n.AlterTableStmt, this.names)) {
-        this.notNull.get(relRefOf(n.AlterTableStmt, this.names) as string)?.delete(cmd.name);
-      }
+      if (altered && cmd?.subtype === 'AT_DropNotNull') this.notNull.get(altered)?.delete(cmd.name);
     }
   }
 
@@ -51,8 +50,4 @@ export class UnitModel {
     if (declared) this.functionVolatility.set(ref.name, declared);
     else if (creating) this.functionVolatility.set(ref.name, 'volatile');
   }
-}
-
-function relRefOf(alter: { relation?: unknown }, names: Names): string | undefined {
-  return names.relation(alter.relation)?.name;
 }

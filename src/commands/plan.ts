@@ -1,0 +1,73 @@
+import { analyzeSequence, parseUnits, neededObjects } from '../analysis/unit-analysis';
+import type { Finding, Gap, SqlSyntaxIssue } from '../analysis/types';
+import { catalogFacts } from '../db/catalog-facts';
+import { History, isApplied } from '../engine/history';
+import { drifted } from '../engine/sequence';
+import { precheckUnit } from '../engine/unit-checks';
+import type { CheckResult } from '../verify/checks';
+import { migrationUnits, phaseUnits, withDatabase, type CommonOptions } from './common';
+
+export interface PlanOptions extends CommonOptions {
+  /** Plan the remediation sequence (the phases) instead of the migrations folder. */
+  remediate?: boolean;
+}
+
+export interface PlannedUnitDetail {
+  name: string;
+  kind: 'phase' | 'migration';
+  title: string;
+  file: string;
+  statements: number;
+  /** False when a statement cannot run in a transaction: the runner executes it outside one. */
+  transactional: boolean;
+  prechecks: CheckResult[];
+  locks: Array<{ line: number; table: string; lock: string; reason: string; rows: number; bytes: number }>;
+}
+
+export interface PlanResult {
+  ready: boolean;
+  mode: 'up' | 'remediate';
+  database: string;
+  units: PlannedUnitDetail[];
+  alreadyApplied: string[];
+  drifted: string[];
+  gaps: Gap[];
+  findings: Finding[];
+  syntaxErrors: SqlSyntaxIssue[];
+}
+
+/**
+ * `migrate plan`: read-only. Parses every pending unit with PostgreSQL's parser, walks them
+ * in order against the live catalog for dependency gaps, lints them, predicts the locks they
+ * take on existing tables, and runs their prechecks. Ready only when nothing blocks.
+ */
+export async function plan(o: PlanOptions): Promise<PlanResult> {
+  const units = o.remediate ? phaseUnits(o) : migrationUnits(o);
+  return withDatabase(o, async ({ session, settings }) => {
+    const states = await History.latest(session);
+    const pending = units.filter((u) => !isApplied(states.get(u.name)));
+    const parsed = await parseUnits(pending);
+    const facts = await catalogFacts(session, neededObjects(parsed));
+    const analysis = analyzeSequence(parsed, facts);
+    const details: PlannedUnitDetail[] = [];
+    for (const a of analysis.units) {
+      details.push({
+        name: a.unit.name, kind: a.unit.kind, title: a.unit.title, file: a.unit.up.path, statements: a.statements.length,
+        transactional: a.transactional, prechecks: a.syntaxError ? [] : await precheckUnit(session, a.unit), locks: a.locks,
+      });
+    }
+    const syntaxErrors = analysis.units.flatMap((a) => (a.syntaxError ? [a.syntaxError] : []));
+    const findings: Finding[] = [
+      ...syntaxErrors.map((e) => ({ rule: 'syntax-error', severity: 'error' as const, file: e.file, line: e.line, message: `${e.file}:${e.line}:${e.column}: ${e.message}` })),
+      ...analysis.units.flatMap((a) => a.findings),
+    ];
+    const drift = drifted(units, states).map((u) => u.name);
+    const ready = syntaxErrors.length === 0 && analysis.gaps.length === 0 && drift.length === 0
+      && !findings.some((f) => f.severity === 'error') && details.every((d) => d.prechecks.every((c) => c.ok));
+    return {
+      ready, mode: o.remediate ? 'remediate' : 'up', database: settings.display, units: details,
+      alreadyApplied: units.filter((u) => isApplied(states.get(u.name))).map((u) => u.name), drifted: drift,
+      gaps: analysis.gaps, findings, syntaxErrors,
+    };
+  });
+}

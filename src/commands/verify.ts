@@ -1,0 +1,71 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { History } from '../engine/history';
+import { NotApprovedError, UsageError } from '../errors';
+import { renderVerifyJson } from '../render/verify-json';
+import { renderVerifyMarkdown } from '../render/markdown';
+import { renderVerifyText, verifySummaryLine } from '../render/verify-text';
+import { serverFacts } from '../verify/readiness';
+import { collectChecks } from '../verify/run';
+import { buildTasks, type VerifyReport } from '../verify/tasks';
+import { allUnits, withDatabase, type CommonOptions } from './common';
+
+export interface VerifyOptions extends CommonOptions {
+  /** Skip the checks that write (behaviour files, rollback rehearsal); the session is made read-only. */
+  readOnly?: boolean;
+  /** lock_timeout of every verify statement, above all the writing checks (default 2000 ms). */
+  checkLockTimeoutMs?: number;
+}
+
+export const DEFAULT_CHECK_LOCK_TIMEOUT_MS = 2000;
+
+/**
+ * `migrate verify`: the eight validation tasks over the remediation sequence and every
+ * other migration (allUnits). Never writes: the writing checks run in transactions that
+ * are rolled back, and --read-only skips them and makes the session read-only.
+ */
+export async function verify(o: VerifyOptions): Promise<VerifyReport> {
+  const units = allUnits(o);
+  const lockTimeout = `${o.checkLockTimeoutMs ?? DEFAULT_CHECK_LOCK_TIMEOUT_MS}ms`;
+  const checkTimeouts = { ...o.timeouts, lockTimeout };
+  const started = performance.now();
+  const time = new Date().toISOString();
+  return withDatabase({ ...o, timeouts: checkTimeouts }, async ({ session, settings, runId }) => {
+    const states = await History.latest(session);
+    const declaredTables = [...new Set(units.flatMap((u) => Object.keys(u.expect?.tables ?? {})))];
+    // Read before --read-only switches the session, so "accepts writes" reports the server, not us.
+    const facts = await serverFacts(session, declaredTables);
+    if (o.readOnly) await session.query("select set_config('default_transaction_read_only', 'on', false)");
+    const checks = await collectChecks(session, units, states, facts, { readOnly: !!o.readOnly, checkTimeouts });
+    const { approved, tasks } = buildTasks(checks);
+    const skipped = checks.filter((c) => c.status === 'skipped').map((c) => ({ task: c.task, unit: c.unit, name: c.name, reason: c.detail }));
+    const durationMs = Math.round(performance.now() - started);
+    o.log.info({ event: 'verified', runId, approved, durationMs }, approved ? 'verification approved' : 'verification not approved');
+    return { approved, tasks, runId, database: settings.display, serverVersion: facts.serverVersion, time, durationMs, readOnly: !!o.readOnly, skipped };
+  });
+}
+
+export type VerifyFormat = 'text' | 'json' | 'markdown';
+
+/**
+ * What the CLI prints: the report in the chosen format, or, with --out, the report written
+ * to that file and a one-line summary. Not approved is exit 4.
+ */
+export function verifyOutcome(r: VerifyReport, format: VerifyFormat, outFile?: string): { out: string; exitCode: number; error?: NotApprovedError } {
+  const rendered = format === 'json' ? renderVerifyJson(r) : format === 'markdown' ? renderVerifyMarkdown(r) : renderVerifyText(r);
+  let out = rendered;
+  if (outFile) {
+    try {
+      mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });
+      writeFileSync(outFile, rendered);
+    } catch (err) {
+      throw new UsageError(`cannot write ${outFile}: ${(err as Error).message}`, undefined, { cause: err });
+    }
+    out = `${verifySummaryLine(r)}; ${format} report written to ${outFile}\n`;
+  }
+  if (r.approved) return { out, exitCode: 0 };
+  const bad = r.tasks.filter((t) => t.status !== 'pass' && !(t.status === 'n/a' && t.checks.length === 0));
+  const error = new NotApprovedError(`verification did not approve: ${bad.map((t) => `task ${t.id} ${t.name} ${t.status}`).join(', ')}`,
+    outFile ? `see ${outFile}` : 'the report above lists the failing checks');
+  return { out, exitCode: error.exitCode, error };
+}

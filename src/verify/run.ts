@@ -1,0 +1,109 @@
+import { serverErrorMessage, serverErrorPosition, type Session, type Timeouts } from '../db/session';
+import { isApplied, type UnitRecord } from '../engine/history';
+import type { Unit, UnitFile } from '../engine/units';
+import { behaviourTasks, rehearseRollbacks, runBehaviour, shownPath } from './behaviour';
+import { checkExpectations, mergeExpectations, snapshot, TASK } from './expectations';
+import { readinessChecks, type ServerFacts } from './readiness';
+import { fromResult, inferTask, validTask, type TaskCheck } from './tasks';
+
+export interface CollectOptions {
+  /** Skip every check that writes (behaviour files, rollback rehearsal). */
+  readOnly: boolean;
+  /** Timeouts of the writing checks: a short lock_timeout, so a busy table reports instead of waiting. */
+  checkTimeouts: Timeouts;
+}
+
+const READ_ONLY_SKIP = 'skipped (--read-only): it writes inside a transaction that is rolled back, and takes locks';
+
+/**
+ * Every check of the eight tasks over the given units: declared expectations (one catalog
+ * snapshot for all units), each unit's verify.sql, the engine's readiness checks, the
+ * behaviour files and the rollback rehearsal. Expectations are checked whatever the
+ * history says, so a database where nothing was applied reports what is missing.
+ */
+export async function collectChecks(s: Session, units: readonly Unit[], states: Map<string, UnitRecord>, facts: ServerFacts, o: CollectOptions): Promise<TaskCheck[]> {
+  const checks: TaskCheck[] = [];
+  // A skippable unit that was not applied (e.g. smoke-test data) is not expected to be there.
+  const expected = units.filter((u) => isApplied(states.get(u.name)) || !u.skippable);
+
+  const snap = await snapshot(s, mergeExpectations(expected.flatMap((u) => (u.expect ? [u.expect] : []))));
+  const missingByUnit = new Map<string, string[]>();
+  for (const u of expected) {
+    if (u.expect) {
+      const results = await checkExpectations(s, u.expect, snap);
+      checks.push(...results.map((c) => fromResult(c, 'expect', u.name, TASK.readiness)));
+      const missing = [
+        ...Object.keys(u.expect.tables ?? {}).filter((t) => !snap.tables.has(t)).map((t) => `table ${t}`),
+        ...results.flatMap((c) => c.blocked ?? []),
+      ];
+      missingByUnit.set(u.name, [...new Set(missing)]);
+    }
+    if (u.verify) checks.push(...(await runVerifyHook(s, u, u.verify)));
+  }
+
+  checks.push(...readinessChecks(facts, units, states));
+
+  for (const u of expected) {
+    if (!u.behaviour) continue;
+    const missing = missingByUnit.get(u.name) ?? [];
+    const name = `behaviour of ${u.name}`;
+    if (missing.length > 0) {
+      for (const task of behaviourTasks(u.behaviour)) {
+        checks.push({ task, name, status: 'blocked', detail: `not run: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing`, source: 'behaviour', unit: u.name, missing });
+      }
+    } else if (o.readOnly) {
+      for (const task of behaviourTasks(u.behaviour)) checks.push({ task, name, status: 'skipped', detail: READ_ONLY_SKIP, source: 'behaviour', unit: u.name });
+    } else {
+      checks.push(...(await runBehaviour(s, u, u.behaviour, o.checkTimeouts)));
+    }
+  }
+
+  checks.push(...(await rollbackChecks(s, units, states, o)));
+  return checks;
+}
+
+/** Task 8: a down for every applied unit, and (unless read-only) a rehearsal of them all, newest first. */
+async function rollbackChecks(s: Session, units: readonly Unit[], states: Map<string, UnitRecord>, o: CollectOptions): Promise<TaskCheck[]> {
+  const order = new Map(units.map((u, i) => [u.name, i]));
+  const applied = units
+    .filter((u) => isApplied(states.get(u.name)))
+    .sort((a, b) => states.get(b.name)!.at.localeCompare(states.get(a.name)!.at) || order.get(b.name)! - order.get(a.name)!);
+  if (applied.length === 0) {
+    return [{ task: TASK.rollback, name: 'rollback', status: 'n/a', detail: 'never applied: no unit has been applied, so there is nothing to roll back', source: 'rollback' }];
+  }
+  const out: TaskCheck[] = applied.map((u) => ({
+    task: TASK.rollback,
+    name: `down step of ${u.name}`,
+    status: u.down ? 'pass' : 'fail',
+    detail: u.down ? `present: ${shownPath(u.down.path)}` : `no down step: ${u.name} cannot be rolled back (write ${u.kind === 'phase' ? 'down.sql in its folder' : `${u.name}.down.sql`})`,
+    source: 'rollback',
+    unit: u.name,
+  }));
+  if (o.readOnly) {
+    out.push(...applied.map((u): TaskCheck => ({ task: TASK.rollback, name: `rehearsed rollback of ${u.name}`, status: 'skipped', detail: READ_ONLY_SKIP, source: 'rollback', unit: u.name })));
+  } else {
+    out.push(...(await rehearseRollbacks(s, applied, o.checkTimeouts)));
+  }
+  return out;
+}
+
+/** A unit's verify.sql: one query of rows (check, ok, detail) and optionally task; a row without task is placed by its words. */
+async function runVerifyHook(s: Session, unit: Unit, file: UnitFile): Promise<TaskCheck[]> {
+  let rows: Array<{ task?: unknown; check?: unknown; ok?: unknown; detail?: unknown }>;
+  try {
+    rows = await s.query(file.text);
+  } catch (err) {
+    const at = serverErrorPosition(err, file.text, shownPath(file.path));
+    const busy = (err as { code?: string }).code === '55P03';
+    const detail = busy ? `could not check: busy (${serverErrorMessage(err)})` : `failed at ${at.file}${at.line ? `:${at.line}` : ''}: ${serverErrorMessage(err)}`;
+    return [{ task: TASK.readiness, name: `verify of ${unit.name}`, status: 'fail', detail, source: 'verify', unit: unit.name }];
+  }
+  return rows.map((r) => {
+    if (typeof r.ok !== 'boolean' || r.check == null) {
+      return { task: TASK.readiness, name: `verify of ${unit.name}`, status: 'fail', detail: `${shownPath(file.path)}: a check query must return columns "check" (text), ok (boolean), detail (text)`, source: 'verify', unit: unit.name };
+    }
+    const check = String(r.check);
+    const task = r.task != null && validTask(Number(r.task)) ? Number(r.task) : inferTask(check);
+    return { task, name: check, status: r.ok ? 'pass' : 'fail', detail: r.detail == null ? '' : String(r.detail), source: 'verify', unit: unit.name };
+  });
+}

@@ -15,6 +15,8 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   /** Whether a person is at a terminal (prompts, readable logs). */
   interactive: boolean;
+  /** Aborted on Ctrl-C (the bin wires SIGINT/SIGTERM to it). */
+  signal?: AbortSignal;
   /** Set by main: --log-level was given explicitly. */
   argvHasLogLevel?: boolean;
 }
@@ -44,6 +46,9 @@ const load = {
   up: () => require('./commands/up') as typeof import('./commands/up'),
   verify: () => require('./commands/verify') as typeof import('./commands/verify'),
   plan: () => require('./commands/plan') as typeof import('./commands/plan'),
+  rehearse: () => require('./commands/rehearse') as typeof import('./commands/rehearse'),
+  story: () => require('./commands/rehearse-story') as typeof import('./commands/rehearse-story'),
+  record: () => require('./engine/rehearsal-record') as typeof import('./engine/rehearsal-record'),
   planRender: () => require('./render/plan') as typeof import('./render/plan'),
 };
 
@@ -91,6 +96,33 @@ const handlers: Record<string, Handler> = {
     const out = isJson(a) ? json(render.planJson(r)) : a.format === 'markdown' ? render.renderPlanMarkdown(r) : render.renderPlanText(r);
     return withOut(a, out, { exitCode: r.ready ? 0 : 3, summary: `plan ${r.ready ? 'READY' : 'BLOCKED'}` });
   },
+  async rehearse(a, io) {
+    const o = commonOptions(a, humanLog(a, io), io.env);
+    const { rehearse } = load.rehearse();
+    const { story, buildRecord } = load.story();
+    const facts = {};
+    const jsonMode = isJson(a);
+    const r = await rehearse({
+      ...o,
+      baselineDir: a['baseline-dir'] as string,
+      schemaFrom: a['schema-from'] as string | undefined,
+      keep: a.keep as boolean,
+      reportPath: a.report as string,
+      signal: io.signal,
+      onStep: jsonMode ? undefined : (st) => io.stdout.write(renderStep(st)),
+    }, (ctx) => story(ctx, facts));
+    if (a.record && r.ok) load.record().writeRecord(a.record as string, buildRecord({ ...o, databaseUrl: undefined }, facts, r.serverVersion));
+    const verdict = r.ok ? `REHEARSAL PASSED: every step did what it should (PostgreSQL ${r.serverVersion}); report ${r.reportPath}` : `REHEARSAL FAILED at: ${r.steps.filter((s) => !s.ok).map((s) => s.name).join(', ')}`;
+    let out = jsonMode ? json({ ok: r.ok, serverVersion: r.serverVersion, reportPath: r.reportPath, steps: r.steps, record: a.record ?? undefined, kept: r.kept ? { url: r.kept.url, passFile: r.kept.passFile } : undefined }) : `${verdict}${a.record && r.ok ? `\nrecord written to ${a.record}` : ''}\n`;
+    if (r.kept) {
+      out += `server kept running: ${r.kept.url} (password in ${r.kept.passFile}: PGPASSFILE=${r.kept.passFile} psql '${r.kept.url}'); Ctrl-C stops and removes it\n`;
+      io.stdout.write(out);
+      out = '';
+      if (io.signal) await new Promise((resolve) => io.signal!.addEventListener('abort', resolve, { once: true }));
+      await r.kept.stop();
+    }
+    return { out, exitCode: r.ok ? 0 : 1 };
+  },
   async status(a, io) {
     const r = await load.status().status({ ...commonOptions(a, humanLog(a, io), io.env), migrationsOnly: a['migrations-only'] as boolean });
     return { out: isJson(a) ? json(statusJson(r)) : renderStatus(r), exitCode: 0 };
@@ -105,6 +137,10 @@ const handlers: Record<string, Handler> = {
     return v.verifyOutcome(r, isJson(a) ? 'json' : a.format === 'markdown' ? 'markdown' : 'text', a.out as string | undefined);
   },
 };
+
+function renderStep(st: { name: string; ok: boolean; durationMs: number; summary: string; expected?: string }): string {
+  return `${st.ok ? '✓' : '✗'} ${st.name.padEnd(40)} ${String(st.durationMs).padStart(6)} ms  ${st.summary}${!st.ok && st.expected ? `  (expected: ${st.expected})` : ''}\n`;
+}
 
 /** With --out FILE the rendering goes to the file and the terminal gets one line. */
 function withOut(a: Record<string, unknown>, out: string, o: { exitCode: number; summary: string; error?: MigrateError }): Outcome {
@@ -150,6 +186,12 @@ function build(argv: string[], io: Io, chosen: { run?: () => Promise<Outcome> })
     .command('plan', 'read-only: what `up` (or --remediate) would do, what it needs, what blocks it', (y) =>
       y.option('remediate', { type: 'boolean', default: false, describe: 'plan the remediation phases instead of the migrations folder' })
         .option('out', { type: 'string', describe: 'write the rendered plan to this file' }), on('plan'))
+    .command('rehearse', 'the whole story on an embedded PostgreSQL it starts and removes itself', (y) =>
+      y.option('baseline-dir', { type: 'string', default: 'database/baseline', describe: 'the pre-remediation state to start from' })
+        .option('schema-from', { type: 'string', describe: 'rehearse on a copy of this database\'s schema (needs pg_dump)' })
+        .option('keep', { type: 'boolean', default: false, describe: 'leave the server running afterwards (until Ctrl-C)' })
+        .option('report', { type: 'string', default: '.rehearsal/verification-report.md', describe: 'where the Markdown verification report goes' })
+        .option('record', { type: 'string', describe: 'write a rehearsal record for `remediate --rehearsal`' }), on('rehearse'))
     .command('status', 'every unit: applied, pending, drifted, adopted', (y) =>
       y.option('migrations-only', { type: 'boolean', default: false, describe: 'only the migrations folder' }), on('status'))
     .command('verify', 'the eight validation tasks; exit 4 unless approved (--format text|json|markdown)', (y) =>

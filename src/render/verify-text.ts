@@ -3,6 +3,7 @@ import type { CheckStatus, TaskStatus, VerifyReport } from '../verify/tasks';
 const TASK_MARK: Record<TaskStatus, string> = { pass: '✓', fail: '✗', blocked: '⊘', 'n/a': '·' };
 /** Failing checks listed per task on a terminal; the JSON and Markdown reports list all. */
 const MAX_LISTED = 15;
+const MAX_REASON = 150;
 const CHECK_MARK: Record<CheckStatus, string> = { pass: '✓', fail: '✗', blocked: '⊘', skipped: '-', 'n/a': '·' };
 
 /** "APPROVED: 8/8 tasks pass" or "NOT APPROVED: 3/8 tasks pass (…)": the line --out prints. */
@@ -25,7 +26,7 @@ export function renderVerifyText(r: VerifyReport): string {
     const counted = t.checks.filter((c) => c.status !== 'skipped' && c.status !== 'n/a');
     const ok = counted.filter((c) => c.status === 'pass').length;
     const counts = counted.length ? `${ok}/${counted.length}` : '-';
-    const note = t.status === 'pass' ? '' : `  ${t.reason}`;
+    const note = t.status === 'pass' ? '' : `  ${t.reason.length > MAX_REASON ? `${t.reason.slice(0, MAX_REASON - 1)}…` : t.reason}`;
     lines.push(`  ${TASK_MARK[t.status]} ${`${t.id} ${t.name}`.padEnd(nameWidth)}  ${t.status.padEnd(7)}  ${counts.padEnd(6)}${note}`.trimEnd());
   }
   const bad = r.tasks.filter((t) => t.checks.some((c) => c.status === 'fail' || c.status === 'blocked'));

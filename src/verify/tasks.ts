@@ -95,8 +95,7 @@ export function taskStatus(checks: readonly TaskCheck[]): { status: TaskStatus; 
   const skipped = checks.filter((c) => c.status === 'skipped');
   if (blocked.length > 0) {
     const missing = unique(blocked.flatMap((c) => c.missing ?? []));
-    const named = missing.length > 6 ? `${missing.slice(0, 6).join(', ')} and ${missing.length - 6} more` : missing.join(', ');
-    return { status: 'blocked', reason: `missing ${named}${failed.length ? `; and ${failed.length} other check${failed.length > 1 ? 's' : ''} failed` : ''}` };
+    return { status: 'blocked', reason: `missing ${missing.join(', ')}${failed.length ? `; and ${failed.length} other check${failed.length > 1 ? 's' : ''} failed` : ''}` };
   }
   if (failed.length > 0) {
     const first = failed[0];

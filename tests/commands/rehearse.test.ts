@@ -1,0 +1,80 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ROOT } from '../harness/project';
+
+const run = promisify(execFile);
+const BIN = path.join(ROOT, 'bin', 'migrate.js');
+
+function rehearsalDirs(): string[] {
+  return readdirSync(os.tmpdir()).filter((d) => d.startsWith('migrate-pg-'));
+}
+
+function postgresProcessesUnder(dirs: string[]): string[] {
+  const ps = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return ps.split('\n').filter((l) => / -D /.test(l) && dirs.some((d) => l.includes(d)));
+}
+
+describe('migrate rehearse (the built CLI, as `npm start` runs it)', () => {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'rehearse-test-'));
+  const report = path.join(work, 'report.md');
+  const record = path.join(work, 'record.json');
+
+  test('runs the whole story, exits 0, writes the report and the record, and leaves no server or folder behind', async () => {
+    const before = new Set(rehearsalDirs());
+    const { stdout } = await run('node', [BIN, 'rehearse', '--report', report, '--record', record], { cwd: ROOT, timeout: 120000 });
+    for (const step of ['start server', 'load baseline', 'plan ', 'plan --remediate', 'remediate', 'verify', 'rollback 0024_sync_preview_progress_logs', 'schema equals the pre-apply fingerprint', 're-apply', 'remediate again (idempotency)', 'verify again']) {
+      expect(stdout).toContain(`✓ ${step}`);
+    }
+    expect(stdout).toMatch(/✓ plan +\d+ ms {2}BLOCKED: missing .*relation public\.organization.*schema auth.*relation auth\.users_extended.*function auth\.uid/);
+    expect(stdout).toMatch(/remediate again \(idempotency\) .* all 5 units skipped/);
+    expect(stdout).toMatch(/REHEARSAL PASSED/);
+    expect(stdout).not.toContain('✗');
+    expect(readFileSync(report, 'utf8')).toMatch(/# Verification report: APPROVED/);
+    const rec = JSON.parse(readFileSync(record, 'utf8'));
+    expect(rec).toMatchObject({ format: 'migrate-rehearsal/1', planHash: expect.stringMatching(/^[0-9a-f]{64}$/), serverVersion: expect.stringMatching(/^17\./) });
+    expect(rec.units.map((u: { name: string }) => u.name)).toEqual(['01-organization', '02-auth', '0023_sync_infrastructure', '04-smoke-test-data', '0024_sync_preview_progress_logs']);
+    const dataDir = /data in (\/\S+)/.exec(stdout)![1];
+    expect(existsSync(dataDir)).toBe(false);
+    expect(postgresProcessesUnder([dataDir])).toEqual([]);
+    expect(rehearsalDirs().filter((d) => !before.has(d))).toEqual([]);
+  });
+
+  test('a failing story exits 1 naming the step, and still removes the server', async () => {
+    const before = new Set(rehearsalDirs());
+    const baseline = mkdtempSync(path.join(os.tmpdir(), 'bad-baseline-'));
+    writeFileSync(path.join(baseline, '00.sql'), 'create table broken (;\n');
+    const r = await run('node', [BIN, 'rehearse', '--baseline-dir', baseline, '--report', report], { cwd: ROOT, timeout: 120000 }).then(
+      () => ({ code: 0, stdout: '' }), (e) => ({ code: e.code as number, stdout: String(e.stdout) }));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/✗ load baseline .*00\.sql:1:\d+: syntax error/);
+    expect(r.stdout).toMatch(/REHEARSAL FAILED at: load baseline/);
+    expect(rehearsalDirs().filter((d) => !before.has(d))).toEqual([]);
+  });
+
+  test('Ctrl-C during --keep stops the server and removes its folder', async () => {
+    const before = new Set(rehearsalDirs());
+    const child = execFile('node', [BIN, 'rehearse', '--keep', '--report', report], { cwd: ROOT });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no "kept running" line: ${out}`)), 90000);
+      child.stdout!.on('data', () => {
+        if (out.includes('server kept running')) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    expect(out).toMatch(/server kept running: postgres:\/\/postgres@127\.0\.0\.1:\d+\/rehearsal \(password in /);
+    const kept = rehearsalDirs().filter((d) => !before.has(d));
+    expect(kept).toHaveLength(1);
+    expect(postgresProcessesUnder(kept)).toHaveLength(1);
+    child.kill('SIGINT');
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(existsSync(path.join(os.tmpdir(), kept[0]))).toBe(false);
+    expect(postgresProcessesUnder(kept)).toEqual([]);
+  });
+});

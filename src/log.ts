@@ -1,7 +1,17 @@
-import pino from 'pino';
+import type pino from 'pino';
 import { Writable } from 'node:stream';
 
-export type Logger = pino.Logger;
+/** The part of pino's logger the runner uses, so a silent run need not load pino at all. */
+export interface Logger {
+  trace(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+const noop = () => undefined;
+const SILENT: Logger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop };
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface LoggerOptions {
@@ -14,10 +24,11 @@ export interface LoggerOptions {
 
 /** Lets the run id and database user reach every line without being passed around. */
 export function createLogger(options: LoggerOptions): Logger {
+  if (!options.file && (!options.human || options.level === 'silent')) return SILENT;
+  const pino = require('pino') as typeof import('pino');
   const streams: pino.StreamEntry[] = [];
   if (options.file) streams.push({ level: options.level === 'silent' ? 'info' : options.level, stream: pino.destination({ dest: options.file, sync: true, mkdir: true }) });
   if (options.human) streams.push({ level: options.level === 'silent' ? 'fatal' : options.level, stream: humanStream(options.human) });
-  if (streams.length === 0) return pino({ level: 'silent' });
   const level = options.file && options.level === 'silent' ? 'info' : options.level;
   return pino({ level, base: undefined, redact: { paths: ['password', '*.password'], censor: '***' } }, pino.multistream(streams));
 }

@@ -93,3 +93,37 @@ function plpgsqlFindings(file: string, source: SourceText, start: number): Findi
     },
   ];
 }
+
+const SEPARATOR = '\n;\n';
+
+/**
+ * Syntax-checks many files in one parser call (one WASM round trip instead of one per file).
+ * The files are joined by a top-level ";"; if the joined text parses and no statement spans
+ * a separator (which would mean an unterminated string or comment ran into the next file),
+ * every file parses on its own. Otherwise each file is parsed alone for exact errors.
+ */
+export async function syntaxErrors(files: ReadonlyArray<{ file: string; text: string }>): Promise<SqlSyntaxIssue[]> {
+  const nonEmpty = files.filter((f) => skipTrivia(f.text, 0) < f.text.length);
+  if (nonEmpty.length === 0) return [];
+  const joined = nonEmpty.map((f) => f.text).join(SEPARATOR);
+  const separators: number[] = [];
+  let bytes = 0;
+  for (const f of nonEmpty.slice(0, -1)) {
+    bytes += Buffer.byteLength(f.text) + SEPARATOR.length;
+    separators.push(bytes - 2); // the byte offset of the ";"
+  }
+  try {
+    const tree: { stmts?: RawStmt[] } = await pgParse(joined);
+    const total = Buffer.byteLength(joined);
+    const spans = (tree.stmts ?? []).map((s) => [s.stmt_location ?? 0, s.stmt_len ? (s.stmt_location ?? 0) + s.stmt_len : total]);
+    if (!spans.some(([from, to]) => separators.some((p) => from < p && p < to))) return [];
+  } catch {
+    // fall through: find the file and the position exactly
+  }
+  const out: SqlSyntaxIssue[] = [];
+  for (const f of nonEmpty) {
+    const r = await parseSql(f.file, f.text);
+    if (!r.ok) out.push(r.error);
+  }
+  return out;
+}

@@ -35,30 +35,36 @@ export interface Connected {
 
 /** Validates settings before connecting, opens the work connection, always closes it. */
 export async function withDatabase<T>(o: CommonOptions, fn: (c: Connected) => Promise<T>): Promise<T> {
-  const settings = resolveSettings(o.databaseUrl, o.env ?? process.env);
-  const onNotice = (m: string) => o.log.info({ notice: true }, m);
-  const sql = await connect(settings, { applicationName: 'migrate', onNotice });
-  try {
-    const session = await Session.open(sql, o.log, o.timeouts);
-    return await fn({ session, settings, runId: randomUUID() });
-  } finally {
-    await sql.end({ timeout: 5 }).catch(() => undefined);
-  }
+  return connected(o, false, fn);
 }
 
 /** As withDatabase, plus the run lock on a second connection and the history schema in place. */
 export async function withLockedDatabase<T>(o: CommonOptions, label: string, fn: (c: Connected) => Promise<T>): Promise<T> {
-  return withDatabase(o, async (c) => {
-    const lockSql: Sql = await connect(c.settings, { applicationName: 'migrate (lock)' });
-    try {
-      return await withRunLock(lockSql, { waitMs: o.lockWaitMs, label: `migrate ${label} run ${c.runId.slice(0, 8)}`, log: o.log }, async () => {
-        await History.ensure(c.session);
-        return fn(c);
-      });
-    } finally {
-      await lockSql.end({ timeout: 5 }).catch(() => undefined);
-    }
-  });
+  return connected(o, true, async (c, lockSql) =>
+    withRunLock(lockSql!, { waitMs: o.lockWaitMs, label: `migrate ${label} run ${c.runId.slice(0, 8)}`, log: o.log }, async () => {
+      await History.ensure(c.session);
+      return fn(c);
+    }),
+  );
+}
+
+async function connected<T>(o: CommonOptions, withLock: boolean, fn: (c: Connected, lockSql?: Sql) => Promise<T>): Promise<T> {
+  const settings = resolveSettings(o.databaseUrl, o.env ?? process.env);
+  const onNotice = (m: string) => o.log.info({ notice: true }, m);
+  // Both connections are opened at once; a failure of either closes the other.
+  const opened = await Promise.allSettled([
+    connect(settings, { applicationName: 'migrate', onNotice }),
+    withLock ? connect(settings, { applicationName: 'migrate (lock)' }) : Promise.resolve(undefined),
+  ]);
+  const [work, lock] = opened.map((r) => (r.status === 'fulfilled' ? r.value : undefined)) as [Sql | undefined, Sql | undefined];
+  try {
+    const failure = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    const session = await Session.open(work!, o.log, o.timeouts);
+    return await fn({ session, settings, runId: randomUUID() }, lock);
+  } finally {
+    await Promise.all([work, lock].map((s) => s?.end({ timeout: 5 }).catch(() => undefined)));
+  }
 }
 
 export function migrationUnits(o: CommonOptions): Unit[] {

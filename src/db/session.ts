@@ -49,7 +49,7 @@ export class Session {
   async query<T extends Row = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
     const started = performance.now();
     try {
-      const rows = (await this.runner.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[];
+      const rows = (await this.runner.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: params.length > 0 })) as unknown as T[];
       this.log.trace({ durationMs: ms(started), sql: oneLine(text) }, 'query');
       return rows;
     } catch (err) {
@@ -83,13 +83,35 @@ export class Session {
   async pipeline(steps: ReadonlyArray<PipelineStep>): Promise<unknown[]> {
     const started = performance.now();
     const pending = steps.map((st) =>
-      st.script !== undefined ? this.runner.unsafe(st.script).simple() : this.runner.unsafe(st.query, (st.params ?? []) as postgres.ParameterOrJSON<never>[]),
+      st.script !== undefined ? this.runner.unsafe(st.script).simple() : this.runner.unsafe(st.query, (st.params ?? []) as postgres.ParameterOrJSON<never>[], { prepare: (st.params ?? []).length > 0 }),
     );
     const settled = await Promise.allSettled(pending);
     const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     this.log.debug({ durationMs: ms(started), steps: steps.length, files: steps.map((st) => st.file).filter(Boolean).join(',') }, failure ? 'pipeline failed' : 'pipeline');
     if (failure) throw failure.reason;
     return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value);
+  }
+
+  /**
+   * A whole transaction in one round trip: BEGIN, the SET LOCAL timeouts, the steps and
+   * COMMIT go out together. If a step fails, the server aborts the transaction, the rest
+   * fail with it, COMMIT becomes a rollback, and the first error is thrown. Inside an
+   * open transaction it becomes a savepoint instead.
+   */
+  async atomic(steps: ReadonlyArray<PipelineStep>): Promise<unknown[]> {
+    if (this.depth > 0) return this.transaction((tx) => tx.pipeline(steps));
+    const settings: PipelineStep = {
+      query: 'select set_config($1, $2, true), set_config($3, $4, true)',
+      params: ['lock_timeout', this.timeouts.lockTimeout, 'statement_timeout', this.timeouts.statementTimeout],
+    };
+    try {
+      const results = await this.pipeline([{ script: 'begin', file: '(begin)' }, settings, ...steps, { script: 'commit', file: '(commit)' }]);
+      return results.slice(2, -1);
+    } catch (err) {
+      // COMMIT of an aborted transaction already rolled it back; this only covers a failed COMMIT path.
+      await this.runner.unsafe('rollback').simple().catch(() => undefined);
+      throw err;
+    }
   }
 
   /**

@@ -64,16 +64,17 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
       }
     }
     ctx.log.info({ unit: unit.name }, 'applying');
-    const run = async (s: Session) => {
-      if (!unit.down && !hasVerify(unit) && s.inTransaction) {
-        // Nothing to measure or check: the up step and its history row travel together.
-        try {
-          await s.pipeline([{ script: unit.up.text, file: unit.up.path }, History.recordStep({ runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'applied', checksum: unit.checksum, precheck })]);
-        } catch (err) {
-          throw toUnitFailed(unit, 'up', unit.up, err);
-        }
-        return [];
+    if (!unit.down && !hasVerify(unit) && unit.transactional) {
+      // Nothing to measure or check: the whole unit, its history row included, is one round trip.
+      try {
+        await ctx.session.atomic([{ script: unit.up.text, file: unit.up.path }, History.recordStep({ runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'applied', checksum: unit.checksum, precheck })]);
+      } catch (err) {
+        throw toUnitFailed(unit, 'up', unit.up, err);
       }
+      ctx.log.info({ unit: unit.name, durationMs: elapsed() }, 'applied');
+      return { name: unit.name, kind: unit.kind, action: 'applied', durationMs: elapsed(), checks: [] };
+    }
+    const run = async (s: Session) => {
       const before = unit.down ? await fingerprint(s) : undefined;
       if (!unit.transactional) {
         for (const note of await runOutsideTransaction(s, unit)) ctx.log.warn({ unit: unit.name }, note);

@@ -6,7 +6,7 @@ import { failed, type CheckResult } from '../verify/checks';
 import { History, isApplied, type UnitRecord } from './history';
 import { applyUnit, type RunContext, type UnitResult } from './runner';
 import { precheckUnit } from './unit-checks';
-import { parseSql } from '../analysis/parse';
+import { parseSql, syntaxErrors } from '../analysis/parse';
 import { needsNoTransaction } from '../analysis/lint';
 import { resolveUnit, type Unit } from './units';
 
@@ -175,21 +175,29 @@ function checkWindow(unit: Unit, windowEnd: Date, estimateMs: number | undefined
  * such a unit cannot be part of a dry run or a single transaction.
  */
 async function preflight(pending: Unit[], o: SequenceOptions): Promise<Map<string, Unit>> {
-  const out = new Map<string, Unit>();
-  const errors: string[] = [];
-  for (const u of pending) {
-    const r = await parseSql(u.up.path, u.up.text);
-    if (!r.ok) {
-      errors.push(`${r.error.file}:${r.error.line}:${r.error.column}: ${r.error.message}`);
-      continue;
-    }
-    const transactional = u.transactional && !needsNoTransaction(r.statements);
-    out.set(u.name, transactional === u.transactional ? u : { ...u, transactional });
-  }
+  const errors = (await syntaxErrors(pending.map((u) => ({ file: u.up.path, text: u.up.text })))).map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`);
   if (errors.length) throw new BlockedError(`syntax error${errors.length > 1 ? 's' : ''} in ${errors.length} unit(s); nothing was run`, 'fix the file; `migrate plan` shows every finding', errors);
+  const out = new Map<string, Unit>();
+  const ownTransaction: string[] = [];
+  for (const u of pending) {
+    // Only a file that mentions such a statement is worth a full parse.
+    if (!STATEMENT_LEVEL_HINT.test(u.up.text)) continue;
+    const r = await parseSql(u.up.path, u.up.text);
+    if (!r.ok) continue;
+    const control = r.statements.find((st) => st.kind === 'TransactionStmt');
+    if (control) ownTransaction.push(`${u.up.path}:${control.line}: ${control.text.split('\n')[0]}`);
+    const transactional = u.transactional && !needsNoTransaction(r.statements);
+    if (transactional !== u.transactional) out.set(u.name, { ...u, transactional });
+  }
+  if (ownTransaction.length) {
+    throw new BlockedError('a unit controls its own transaction (BEGIN/COMMIT/ROLLBACK/SAVEPOINT); the runner wraps each unit, so this would break its atomicity', 'remove those statements from the file', ownTransaction);
+  }
   const outside = [...out.values()].filter((u) => !u.transactional).map((u) => u.name);
   if (outside.length && (o.dryRun || o.singleTransaction)) {
     throw new BlockedError(`${outside.join(', ')} must run outside a transaction, so ${o.dryRun ? '--dry-run' : '--single-transaction'} cannot include it`, 'run the units before it first, or leave out the flag');
   }
   return out;
 }
+
+/** Words that may start a statement needing more than a syntax check (own transaction, no transaction). */
+const STATEMENT_LEVEL_HINT = /\b(begin|commit|rollback|savepoint|release|start|end|abort|prepare|concurrently|vacuum|database|system|tablespace|value)\b/i;

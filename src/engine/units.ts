@@ -66,8 +66,9 @@ function read(file: string): UnitFile {
   }
 }
 
-function readIfExists(file: string): UnitFile | undefined {
-  return existsSync(file) ? read(file) : undefined;
+function readIfExists(file: string, known?: ReadonlySet<string>): UnitFile | undefined {
+  const present = known ? known.has(path.basename(file)) : existsSync(file);
+  return present ? read(file) : undefined;
 }
 
 function readJson<T>(file: string): T {
@@ -89,6 +90,7 @@ function listDir(dir: string, what: string): string[] {
 /** Reads a migrations folder: NNNN_name.sql plus optional companions, ordered by number. */
 export function loadMigrations(dir: string): Unit[] {
   const entries = listDir(dir, 'migrations');
+  const names = new Set(entries);
   const byNumber = new Map<number, string>();
   const units: Unit[] = [];
   for (const file of entries) {
@@ -120,11 +122,11 @@ export function loadMigrations(dir: string): Unit[] {
       number,
       title: m[2].replace(/_/g, ' '),
       up,
-      down: readIfExists(path.join(dir, `${stem}.down.sql`)),
-      precheck: readIfExists(path.join(dir, `${stem}.precheck.sql`)),
-      verify: readIfExists(path.join(dir, `${stem}.verify.sql`)),
-      behaviour: readIfExists(path.join(dir, `${stem}.behaviour.sql`)),
-      expect: existsSync(expectFile) ? readJson<Expectations>(expectFile) : undefined,
+      down: readIfExists(path.join(dir, `${stem}.down.sql`), names),
+      precheck: readIfExists(path.join(dir, `${stem}.precheck.sql`), names),
+      verify: readIfExists(path.join(dir, `${stem}.verify.sql`), names),
+      behaviour: readIfExists(path.join(dir, `${stem}.behaviour.sql`), names),
+      expect: names.has(path.basename(expectFile)) ? readJson<Expectations>(expectFile) : undefined,
       checksum: checksum(up.text),
       dependsOn: [],
       skippable: false,

@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT } from '../harness/project';
+import { freshDatabase } from '../harness/database';
+import { runCli } from '../harness/cli';
 
 const run = promisify(execFile);
 const BIN = path.join(ROOT, 'bin', 'migrate.js');
@@ -76,5 +78,34 @@ describe('migrate rehearse (the built CLI, as `npm start` runs it)', () => {
     await new Promise((resolve) => child.once('exit', resolve));
     expect(existsSync(path.join(os.tmpdir(), kept[0]))).toBe(false);
     expect(postgresProcessesUnder(kept)).toEqual([]);
+  });
+
+  test('--schema-from rehearses on a copy of a real database\'s schema, or says clearly why it cannot', async () => {
+    const source = await freshDatabase('schema_from');
+    try {
+      expect((await runCli(['--database-url', source.url, 'baseline'])).code).toBe(0);
+      const [{ v }] = await source.sql`select current_setting('server_version_num')::int / 10000 as v`;
+      let dumpMajor = 0;
+      try {
+        dumpMajor = Number(/(\d+)\./.exec(execFileSync('pg_dump', ['--version'], { encoding: 'utf8' }))![1]);
+      } catch {
+        dumpMajor = 0;
+      }
+      const r = await run('node', [BIN, 'rehearse', '--schema-from', source.url, '--report', report], { cwd: ROOT, timeout: 120000 }).then(
+        (ok) => ({ code: 0, stdout: ok.stdout }), (e) => ({ code: e.code as number, stdout: String(e.stdout) }));
+      if (dumpMajor >= v) {
+        expect(r.code).toBe(0);
+        expect(r.stdout).toMatch(/✓ copy schema .*schema of postgres:\/\/postgres@/);
+        expect(r.stdout).toMatch(/REHEARSAL PASSED/);
+      } else {
+        // e.g. the machine's pg_dump 15 cannot dump a PostgreSQL 17 server: one clear line, no crash.
+        expect(r.code).toBe(1);
+        expect(r.stdout).toMatch(dumpMajor === 0 ? /needs pg_dump, which is not installed/ : /✗ copy schema .*pg_dump of postgres:\/\/.* failed: .*\(pg_dump must be at least the source server version\)/);
+      }
+      const u = new URL(source.url);
+      if (u.password) expect(r.stdout).not.toContain(u.password);
+    } finally {
+      await source.drop();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -9,7 +9,7 @@ import { redactUrl } from '../db/settings';
 import { MigrateError, UsageError } from '../errors';
 import type { Logger } from '../log';
 import { loadBaseline } from './baseline';
-import { DEFAULTS, type CommonOptions } from './common';
+import type { CommonOptions } from './common';
 
 export interface RehearseOptions extends Omit<CommonOptions, 'databaseUrl'> {
   baselineDir: string;
@@ -161,13 +161,6 @@ async function copySchema(sourceUrl: string, targetUrl: string, log: Logger) {
   }
   log.info({ roles: roles.length }, 'schema copied');
   return { ok: true, summary: `schema of ${redactUrl(sourceUrl)} (${Math.round(dump.length / 1024)} KiB dump, ${roles.length} roles)` };
-}
-
-export const REHEARSAL_DEFAULTS = { baselineDir: 'database/baseline', reportPath: path.join('.rehearsal', 'verification-report.md'), ...DEFAULTS };
-
-export function writeReport(file: string, markdown: string): void {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  writeFileSync(file, markdown);
 }
 
 /** A URL without the password, and a 0600 pgpass file that holds it (PGPASSFILE=… psql URL). */

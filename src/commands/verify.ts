@@ -1,7 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { History } from '../engine/history';
-import { NotApprovedError, UsageError } from '../errors';
+import { NotApprovedError } from '../errors';
+import { writeOutput } from '../render/output';
 import { renderVerifyJson } from '../render/verify-json';
 import { renderVerifyMarkdown } from '../render/markdown';
 import { renderVerifyText, verifySummaryLine } from '../render/verify-text';
@@ -55,12 +54,7 @@ export function verifyOutcome(r: VerifyReport, format: VerifyFormat, outFile?: s
   const rendered = format === 'json' ? renderVerifyJson(r) : format === 'markdown' ? renderVerifyMarkdown(r) : renderVerifyText(r);
   let out = rendered;
   if (outFile) {
-    try {
-      mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });
-      writeFileSync(outFile, rendered);
-    } catch (err) {
-      throw new UsageError(`cannot write ${outFile}: ${(err as Error).message}`, undefined, { cause: err });
-    }
+    writeOutput(outFile, rendered);
     out = `${verifySummaryLine(r)}; ${format} report written to ${outFile}\n`;
   }
   if (r.approved) return { out, exitCode: 0 };

@@ -14,6 +14,7 @@ const args = require('yargs/yargs')(process.argv.slice(2))
   .option('n', { type: 'number', default: 1000 })
   .option('rounds', { type: 'number', default: 3 })
   .option('database-url', { type: 'string', describe: 'an admin URL; a scratch database is created beside it' })
+  .option('embedded', { type: 'boolean', default: false, describe: 'use an embedded PostgreSQL 17 even when a local server answers' })
   .strict().parseSync();
 
 const root = path.join(__dirname, '..');
@@ -32,7 +33,7 @@ function timed(fn) {
 
 async function server() {
   if (args['database-url']) return { url: args['database-url'], stop: async () => undefined, label: 'given server' };
-  const probe = spawnSync('pg_isready', ['-h', '127.0.0.1', '-p', '5432', '-q']);
+  const probe = args.embedded ? { status: 1 } : spawnSync('pg_isready', ['-h', '127.0.0.1', '-p', '5432', '-q']);
   if (probe.status === 0) return { url: 'postgres://postgres@127.0.0.1:5432/postgres', stop: async () => undefined, label: 'local PostgreSQL at 127.0.0.1:5432' };
   const { startEmbedded } = require(path.join(root, 'dist', 'db', 'embedded.js'));
   const s = await startEmbedded();

@@ -151,9 +151,17 @@ function withOut(a: Record<string, unknown>, out: string, o: { exitCode: number;
   return { out, exitCode: o.exitCode, error: o.error };
 }
 
-/** Readable log lines only when asked for: by default the rendered result says it all once. */
+/**
+ * Readable log lines on stderr when asked for with --log-level, or on a terminal (progress
+ * as it happens); otherwise the rendered result says it all once.
+ */
 function humanLog(a: CommonArgv & Record<string, unknown>, io: Io): NodeJS.WritableStream | undefined {
-  return io.argvHasLogLevel ? io.stderr : undefined;
+  if (io.argvHasLogLevel) return io.stderr;
+  if (io.interactive && !isJson(a)) {
+    a['log-level'] = 'info';
+    return io.stderr;
+  }
+  return undefined;
 }
 
 function build(argv: string[], io: Io, chosen: { run?: () => Promise<Outcome> }): Argv {

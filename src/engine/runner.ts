@@ -59,11 +59,11 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
         return checks;
       });
       if (adopted) {
-        ctx.log.info({ unit: unit.name, durationMs: elapsed() }, 'adopted: its objects already exist and its verify passes');
+        ctx.log.info({ runId: ctx.runId, unit: unit.name, durationMs: elapsed() }, 'adopted: its objects already exist and its verify passes');
         return { name: unit.name, kind: unit.kind, action: 'adopted', durationMs: elapsed(), checks: adopted, reason: 'objects already present and verified' };
       }
     }
-    ctx.log.info({ unit: unit.name }, 'applying');
+    ctx.log.info({ runId: ctx.runId, unit: unit.name }, 'applying');
     if (!unit.down && !hasVerify(unit) && unit.transactional) {
       // Nothing to measure or check: the whole unit, its history row included, is one round trip.
       try {
@@ -71,7 +71,7 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
       } catch (err) {
         throw toUnitFailed(unit, 'up', unit.up, err);
       }
-      ctx.log.info({ unit: unit.name, durationMs: elapsed() }, 'applied');
+      ctx.log.info({ runId: ctx.runId, unit: unit.name, durationMs: elapsed() }, 'applied');
       return { name: unit.name, kind: unit.kind, action: 'applied', durationMs: elapsed(), checks: [] };
     }
     const run = async (s: Session) => {
@@ -101,7 +101,7 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
     };
     // A unit that cannot run in a transaction is applied statement by statement by the server.
     const checks = unit.transactional ? await ctx.session.transaction(run) : await run(ctx.session);
-    ctx.log.info({ unit: unit.name, durationMs: elapsed() }, 'applied and verified');
+    ctx.log.info({ runId: ctx.runId, unit: unit.name, durationMs: elapsed() }, 'applied and verified');
     return { name: unit.name, kind: unit.kind, action: 'applied', durationMs: elapsed(), checks };
   } catch (err) {
     const located = err instanceof UnitFailedError && err.direction === 'up' && unit.transactional ? await locateFailure(ctx.session, err, unit.up) : err;
@@ -167,7 +167,7 @@ export async function rollbackUnit(ctx: RunContext, unit: Unit, stored: ApplyDet
       await History.record(tx, { runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'rolled_back', checksum: unit.checksum, durationMs: elapsed(), detail: { checks, schemaEqualsBefore } });
       return { checks, schemaEqualsBefore };
     });
-    ctx.log.info({ unit: unit.name, durationMs: elapsed() }, 'rolled back');
+    ctx.log.info({ runId: ctx.runId, unit: unit.name, durationMs: elapsed() }, 'rolled back');
     return { name: unit.name, kind: unit.kind, action: 'rolled-back', durationMs: elapsed(), ...result };
   } catch (err) {
     await recordFailure(ctx, unit, err, elapsed(), 'down');
@@ -176,7 +176,7 @@ export async function rollbackUnit(ctx: RunContext, unit: Unit, stored: ApplyDet
 }
 
 async function recordFailure(ctx: RunContext, unit: Unit, err: unknown, durationMs: number, direction: 'up' | 'down' = 'up'): Promise<void> {
-  ctx.log.error({ unit: unit.name, durationMs }, (err as Error).message);
+  ctx.log.error({ runId: ctx.runId, unit: unit.name, durationMs }, (err as Error).message);
   if (!ctx.recordFailures || ctx.session.inTransaction) return;
   const message = err instanceof MigrateError ? err.message : String((err as Error).message ?? err);
   await History.record(ctx.session, { runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'failed', checksum: unit.checksum, durationMs, detail: { direction, error: message } })

@@ -86,3 +86,20 @@ describe('migrate up and status', () => {
     expect(run.stderr).toContain('0001_b.sql');
   });
 });
+
+describe('logs', () => {
+  test('--log-file receives pino JSON lines for each unit, with the run id and no password', async () => {
+    const { mkdtempSync, readFileSync } = require('node:fs') as typeof import('node:fs');
+    const os = require('node:os') as typeof import('node:os');
+    const path = require('node:path') as typeof import('node:path');
+    const p = migrationsProject({ '0001_logged.sql': 'create table logged (id int);\n' });
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'log-')), 'run.jsonl');
+    const run = await runCli([...args(p), 'up', '--log-file', file, '--log-level', 'info']);
+    expect(run.code).toBe(0);
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual(expect.arrayContaining([expect.objectContaining({ level: 30, unit: '0001_logged', msg: 'applied', durationMs: expect.any(Number), runId: expect.stringMatching(/^[0-9a-f-]{36}$/) })]));
+    expect(run.stderr).toMatch(/info {2}applied unit=0001_logged/);
+    const pw = new URL(db.url).password;
+    if (pw) expect(readFileSync(file, 'utf8')).not.toContain(pw);
+  });
+});

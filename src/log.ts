@@ -45,7 +45,7 @@ function humanStream(out: NodeJS.WritableStream): Writable {
         const time = new Date(rec.time ?? Date.now()).toISOString().slice(11, 19);
         const extras = Object.entries(rec)
           .filter(([k, v]) => !SKIP.has(k) && v !== undefined && typeof v !== 'object')
-          .map(([k, v]) => `${k}=${v}`)
+          .map(([k, v]) => `${k}=${k === 'runId' ? String(v).slice(0, 8) : v}`)
           .join(' ');
         out.write(`${time} ${(LEVELS[rec.level] ?? 'log').padEnd(5)} ${rec.msg ?? ''}${extras ? ' ' + extras : ''}\n`);
       } catch {

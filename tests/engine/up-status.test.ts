@@ -98,7 +98,7 @@ describe('logs', () => {
     expect(run.code).toBe(0);
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toEqual(expect.arrayContaining([expect.objectContaining({ level: 30, unit: '0001_logged', msg: 'applied', durationMs: expect.any(Number), runId: expect.stringMatching(/^[0-9a-f-]{36}$/) })]));
-    expect(run.stderr).toMatch(/info {2}applied unit=0001_logged/);
+    expect(run.stderr).toMatch(/info {2}applied runId=[0-9a-f]{8} unit=0001_logged durationMs=\d+/);
     const pw = new URL(db.url).password;
     if (pw) expect(readFileSync(file, 'utf8')).not.toContain(pw);
   });

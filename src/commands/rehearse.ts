@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
@@ -82,7 +81,7 @@ export async function rehearse(o: RehearseOptions, story: (ctx: StoryContext) =>
     if (o.keep) {
       const kept = server!;
       server = undefined;
-      return { ok, steps, serverVersion, reportPath: o.reportPath, kept: { ...keptAccess(url), stop: kept.stop } };
+      return { ok, steps, serverVersion, reportPath: o.reportPath, kept: { ...keptAccess(url, path.dirname(kept.dataDir)), stop: kept.stop } };
     }
     return { ok, steps, serverVersion, reportPath: o.reportPath };
   } finally {
@@ -164,9 +163,10 @@ async function copySchema(sourceUrl: string, targetUrl: string, log: Logger) {
 }
 
 /** A URL without the password, and a 0600 pgpass file that holds it (PGPASSFILE=… psql URL). */
-function keptAccess(url: string): { url: string; passFile: string } {
+function keptAccess(url: string, serverFolder: string): { url: string; passFile: string } {
   const u = new URL(url);
-  const passFile = path.join(os.tmpdir(), `migrate-rehearsal-${u.port}.pgpass`);
+  // Inside the server's folder, so it goes when the server is removed.
+  const passFile = path.join(serverFolder, 'pgpass');
   writeFileSync(passFile, `${u.hostname}:${u.port}:*:${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}\n`, { mode: 0o600 });
   u.password = '';
   return { url: u.toString(), passFile };

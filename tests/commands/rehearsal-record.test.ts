@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { runCli } from '../harness/cli';
 import { copyOfShipped, ROOT, SHIPPED } from '../harness/project';
 import { loadMigrations, loadPhases } from '../../src/engine/units';
 import { planHash, type RehearsalRecord } from '../../src/engine/rehearsal-record';
+import { tempDir } from '../harness/tmp';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -21,7 +21,7 @@ function recordFile(overrides: Partial<RehearsalRecord> = {}, durationMs = 50): 
     units: units.map((u) => ({ name: u.name, checksum: u.checksum, durationMs, action: 'applied' })),
     ...overrides,
   };
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'rec-')), 'record.json');
+  const file = path.join(tempDir('rec-'), 'record.json');
   writeFileSync(file, JSON.stringify(rec));
   return file;
 }
@@ -64,7 +64,7 @@ describe('remediate --rehearsal and --window-end', () => {
   });
 
   test('a file that is not a record is a usage error', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'rec-'));
+    const dir = tempDir('rec-');
     writeFileSync(path.join(dir, 'x.json'), '{"hello": 1}');
     const run = await runCli(['--database-url', db.url, ...SHIPPED, 'remediate', '--yes', '--rehearsal', path.join(dir, 'x.json')]);
     expect(run.code).toBe(2);

@@ -1,11 +1,12 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT } from '../harness/project';
 import { freshDatabase } from '../harness/database';
 import { runCli } from '../harness/cli';
+import { tempDir } from '../harness/tmp';
 
 const run = promisify(execFile);
 const BIN = path.join(ROOT, 'bin', 'migrate.js');
@@ -20,7 +21,7 @@ function postgresProcessesUnder(dirs: string[]): string[] {
 }
 
 describe('migrate rehearse (the built CLI, as `npm start` runs it)', () => {
-  const work = mkdtempSync(path.join(os.tmpdir(), 'rehearse-test-'));
+  const work = tempDir('rehearse-test-');
   const report = path.join(work, 'report.md');
   const record = path.join(work, 'record.json');
 
@@ -46,7 +47,7 @@ describe('migrate rehearse (the built CLI, as `npm start` runs it)', () => {
 
   test('a failing story exits 1 naming the step, and still removes the server', async () => {
     const before = new Set(rehearsalDirs());
-    const baseline = mkdtempSync(path.join(os.tmpdir(), 'bad-baseline-'));
+    const baseline = tempDir('bad-baseline-');
     writeFileSync(path.join(baseline, '00.sql'), 'create table broken (;\n');
     const r = await run('node', [BIN, 'rehearse', '--baseline-dir', baseline, '--report', report], { cwd: ROOT, timeout: 120000 }).then(
       () => ({ code: 0, stdout: '' }), (e) => ({ code: e.code as number, stdout: String(e.stdout) }));

@@ -1,6 +1,7 @@
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { runCli } from '../harness/cli';
 import { migrationsProject } from '../harness/fixtures';
+import { tempDir } from '../harness/tmp';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -89,11 +90,10 @@ describe('migrate up and status', () => {
 
 describe('logs', () => {
   test('--log-file receives pino JSON lines for each unit, with the run id and no password', async () => {
-    const { mkdtempSync, readFileSync } = require('node:fs') as typeof import('node:fs');
-    const os = require('node:os') as typeof import('node:os');
+    const { readFileSync } = require('node:fs') as typeof import('node:fs');
     const path = require('node:path') as typeof import('node:path');
     const p = migrationsProject({ '0001_logged.sql': 'create table logged (id int);\n' });
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'log-')), 'run.jsonl');
+    const file = path.join(tempDir('log-'), 'run.jsonl');
     const run = await runCli([...args(p), 'up', '--log-file', file, '--log-level', 'info']);
     expect(run.code).toBe(0);
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));

@@ -1,10 +1,10 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { tempDir } from './tmp';
 
 /** A throwaway project folder with the given migration files, e.g. {'0001_a.sql': '...'}. */
 export function migrationsProject(files: Record<string, string>): { dir: string; migrationsDir: string; phasesDir: string; write(name: string, text: string): void } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'migrate-fixture-'));
+  const dir = tempDir('migrate-fixture-');
   const migrationsDir = path.join(dir, 'migrations');
   const phasesDir = path.join(dir, 'phases');
   mkdirSync(migrationsDir);

@@ -1,6 +1,6 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { tempDir } from './tmp';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -9,7 +9,7 @@ export const SHIPPED = ['--migrations-dir', path.join(ROOT, 'database/migrations
 
 /** A copy of the shipped content that a test may damage (inject a failure, change a file). */
 export function copyOfShipped(): { flags: string[]; migrationsDir: string; phasesDir: string; edit(file: string, f: (text: string) => string): void } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'migrate-content-'));
+  const dir = tempDir('migrate-content-');
   const migrationsDir = path.join(dir, 'migrations');
   const phasesDir = path.join(dir, 'phases');
   cpSync(path.join(ROOT, 'database/migrations'), migrationsDir, { recursive: true });

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { runCli } from '../harness/cli';
 import { SHIPPED } from '../harness/project';
+import { tempDir } from '../harness/tmp';
 
 interface Check { name: string; status: string; detail: string; unit?: string; source?: string }
 interface Task { id: number; name: string; status: string; reason: string; checks: Check[] }
@@ -126,7 +126,7 @@ describe('migrate verify after remediation', () => {
   });
 
   test('--format markdown --out FILE writes the report and prints one line', async () => {
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'verify-md-')), 'report.md');
+    const file = path.join(tempDir('verify-md-'), 'report.md');
     const run = await cli('verify', '--format', 'markdown', '--out', file);
     expect(run.code).toBe(0);
     const runId = /run ([0-9a-f-]{36})/.exec(run.stdout)?.[1];

@@ -31,7 +31,8 @@ export function resolveSettings(databaseUrl: string | undefined, env: NodeJS.Pro
 function fromUrl(raw: string, source: 'flag' | 'DATABASE_URL', env: NodeJS.ProcessEnv): ConnectionSettings {
   let url: URL;
   try {
-    url = new URL(raw);
+    // libpq allows an empty host (postgres://user@/db?host=/socket/dir); WHATWG URL does not.
+    url = new URL(raw.replace(/^(postgres(?:ql)?:\/\/(?:[^@/?#]*@)?)(?=[/?])/i, '$1localhost'));
   } catch {
     throw new UsageError(`invalid database URL from ${source === 'flag' ? '--database-url' : 'DATABASE_URL'}: ${redactUrl(raw)}`,
       'expected postgres://user[:password]@host[:port]/database[?sslmode=...]');

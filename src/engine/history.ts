@@ -82,15 +82,6 @@ export class History {
         e.precheck === undefined ? null : JSON.stringify(e.precheck), e.detail === undefined ? null : JSON.stringify(e.detail)],
     };
   }
-
-  /** Every event of a run, oldest first: what a test or a DBA reads after a failure. */
-  static async events(s: Session, filter: { unit?: string; runId?: string } = {}): Promise<Array<{ unit: string; event: HistoryEventName; at: string }>> {
-    return s.query(
-      `select unit, event, at::text as at from migrate.history
-        where ($1::text is null or unit = $1) and ($2::uuid is null or run_id = $2::uuid) order by id`,
-      [filter.unit ?? null, filter.runId ?? null],
-    );
-  }
 }
 
 export function isApplied(r: UnitRecord | undefined): boolean {

@@ -27,7 +27,7 @@ export function commonFlags<T>(y: Argv<T>): Argv<T & CommonArgv> {
     .option('lock-timeout', { type: 'string', default: DEFAULTS.timeouts.lockTimeout, describe: 'SET LOCAL lock_timeout for each unit' })
     .option('statement-timeout', { type: 'string', default: '0', describe: 'SET LOCAL statement_timeout for each unit (0 = none)' })
     .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' })
-    .option('format', { type: 'string', describe: 'text (default) or json' })
+    .option('format', { type: 'string', describe: 'text (default), json or markdown' })
     .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, default: 'warn' as LogLevel, describe: 'readable log lines on stderr' })
     .option('log-file', { type: 'string', describe: 'also write pino JSON lines here' }) as unknown as Argv<T & CommonArgv>;
 }

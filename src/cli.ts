@@ -6,6 +6,7 @@ import { MigrateError, UsageError } from './errors';
 import { redactUrl } from './db/settings';
 import { errorJson, json, rollbackJson, sequenceJson, statusJson } from './render/json';
 import { renderRollback, renderSequence, renderStatus } from './render/text';
+import { renderRollbackMarkdown, renderSequenceMarkdown } from './render/run-markdown';
 import type { SequenceResult } from './engine/sequence';
 
 export interface Io {
@@ -30,8 +31,9 @@ interface Outcome {
 
 type Handler = (a: CommonArgv & Record<string, unknown>, io: Io) => Promise<Outcome>;
 
-function sequenceOutcome(a: CommonArgv, title: string, r: SequenceResult): Outcome {
-  return { out: isJson(a) ? json(sequenceJson(r)) : renderSequence(title, r), exitCode: r.error ? r.error.exitCode : 0, error: r.error };
+function sequenceOutcome(a: CommonArgv & Record<string, unknown>, title: string, r: SequenceResult): Outcome {
+  const out = isJson(a) ? json(sequenceJson(r)) : a.format === 'markdown' ? renderSequenceMarkdown(title, r) : renderSequence(title, r);
+  return withOut(a, out, { exitCode: r.error ? r.error.exitCode : 0, summary: `${title}: ${r.ok ? 'ok' : 'FAILED'}`, error: r.error });
 }
 
 /**
@@ -84,7 +86,8 @@ const handlers: Record<string, Handler> = {
       cascade: a.cascade as boolean,
       reapplyCheck: a['reapply-check'] as boolean,
     });
-    return { out: isJson(a) ? json(rollbackJson(r)) : renderRollback(r), exitCode: r.error ? r.error.exitCode : 0, error: r.error };
+    const out = isJson(a) ? json(rollbackJson(r)) : a.format === 'markdown' ? renderRollbackMarkdown(r) : renderRollback(r);
+    return withOut(a, out, { exitCode: r.error ? r.error.exitCode : 0, summary: `migrate rollback: ${r.ok ? 'ok' : 'FAILED'}`, error: r.error });
   },
   async baseline(a, io) {
     const r = await load.baseline().loadBaseline({ ...commonOptions(a, humanLog(a, io), io.env), dir: a.dir as string });
@@ -173,7 +176,8 @@ function build(argv: string[], io: Io, chosen: { run?: () => Promise<Outcome> })
     .command('up [target]', 'apply pending migrations from the migrations folder', (y) =>
       y.positional('target', { type: 'string', describe: 'stop after this unit' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'run everything in a transaction and roll it back' })
-        .option('single-transaction', { type: 'boolean', default: false, describe: 'all units in one transaction' }), on('up'))
+        .option('single-transaction', { type: 'boolean', default: false, describe: 'all units in one transaction' })
+        .option('out', { type: 'string', describe: 'write the rendered result (--format text|json|markdown) to this file' }), on('up'))
     .command('remediate', 'run the remediation phases and the post-verification as one guarded sequence', (y) =>
       y.option('dry-run', { type: 'boolean', default: false, describe: 'execute everything in a transaction, report, roll it back' })
         .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask for confirmation on a terminal' })
@@ -182,13 +186,15 @@ function build(argv: string[], io: Io, chosen: { run?: () => Promise<Outcome> })
         .option('single-transaction', { type: 'boolean', default: false, describe: 'the whole sequence all-or-nothing' })
         .option('window-end', { type: 'string', describe: 'refuse to start a unit that cannot finish before this time (ISO time, or HH:MM today)' })
         .option('rehearsal', { type: 'string', describe: 'a rehearsal record (migrate rehearse --record): the plan must match it' })
-        .option('rehearsal-max-age', { type: 'string', default: '7d', describe: 'how old the rehearsal record may be' }), on('remediate'))
+        .option('rehearsal-max-age', { type: 'string', default: '7d', describe: 'how old the rehearsal record may be' })
+        .option('out', { type: 'string', describe: 'write the rendered result (--format text|json|markdown) to this file' }), on('remediate'))
     .command('rollback <unit>', 'roll back one unit (a number prefix, a full name, or a phase)', (y) =>
       y.positional('unit', { type: 'string', demandOption: true })
         .option('dry-run', { type: 'boolean', default: false, describe: 'roll back inside a transaction, report, undo' })
         .option('allow-data-loss', { type: 'boolean', default: false, describe: 'proceed although the unit\'s tables hold rows' })
         .option('cascade', { type: 'boolean', default: false, describe: 'also roll back the units that depend on it, newest first' })
-        .option('reapply-check', { type: 'boolean', default: true, describe: 'afterwards prove in a rolled-back transaction that it applies again' }), on('rollback'))
+        .option('reapply-check', { type: 'boolean', default: true, describe: 'afterwards prove in a rolled-back transaction that it applies again' })
+        .option('out', { type: 'string', describe: 'write the rendered result (--format text|json|markdown) to this file' }), on('rollback'))
     .command('baseline', 'load the pre-remediation state (a folder of .sql files) into a database', (y) =>
       y.option('dir', { type: 'string', default: 'database/baseline', describe: 'folder of .sql files, loaded in name order in one transaction' }), on('baseline'))
     .command('plan', 'read-only: what `up` (or --remediate) would do, what it needs, what blocks it', (y) =>

@@ -16,6 +16,8 @@ type Step = [string, () => Promise<{ ok: boolean; summary: string; expected?: st
 /** Durations of the remediation run, kept for the rehearsal record. */
 export interface StoryFacts {
   remediation?: Array<{ name: string; durationMs: number; action: string }>;
+  /** Per unit, the locks its statements take on tables that existed before it (from the plan). */
+  locks?: Map<string, Array<{ table: string; lock: string; line: number }>>;
 }
 
 /**
@@ -41,6 +43,7 @@ export function story(ctx: StoryContext, facts: StoryFacts): Step[] {
     }],
     ['plan --remediate', async () => {
       const r = await plan({ ...o, remediate: true });
+      facts.locks = new Map(r.units.map((u) => [u.name, u.locks.map((l) => ({ table: l.table, lock: l.lock, line: l.line }))]));
       return { ok: r.ready, summary: `${r.ready ? 'READY' : 'BLOCKED'}: ${r.units.length} units to apply${r.gaps.length ? `, gaps: ${r.gaps.map((g) => g.name).join(', ')}` : ''}`, expected: 'READY' };
     }],
     ['remediate', async () => {
@@ -86,6 +89,9 @@ export function buildRecord(o: CommonOptions, facts: StoryFacts, serverVersion: 
     planHash: planHash(units),
     serverVersion,
     runnerVersion: RUNNER_VERSION,
-    units: units.map((u) => ({ name: u.name, checksum: u.checksum, durationMs: ran.get(u.name)?.durationMs ?? 0, action: ran.get(u.name)?.action ?? 'not run' })),
+    units: units.map((u) => ({
+      name: u.name, checksum: u.checksum, durationMs: ran.get(u.name)?.durationMs ?? 0, action: ran.get(u.name)?.action ?? 'not run',
+      locks: facts.locks?.get(u.name) ?? [],
+    })),
   };
 }

@@ -12,7 +12,12 @@ export interface RehearsalRecord {
   planHash: string;
   serverVersion: string;
   runnerVersion: string;
-  units: Array<{ name: string; checksum: string; durationMs: number; action: string }>;
+  /**
+   * Per unit: its duration, and the locks it takes on tables that already existed (what live
+   * traffic would wait on). The rehearsal server has no other sessions, so it measures no
+   * lock waits of its own; the footprint is what a production run must budget for.
+   */
+  units: Array<{ name: string; checksum: string; durationMs: number; action: string; locks?: Array<{ table: string; lock: string; line: number }> }>;
 }
 
 export function planHash(units: readonly Unit[]): string {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { runCli } from '../harness/cli';
 import { copyOfShipped, SHIPPED } from '../harness/project';
+import { tempDir } from '../harness/tmp';
 
 const UNITS = ['01-organization', '02-auth', '0023_sync_infrastructure', '04-smoke-test-data', '0024_sync_preview_progress_logs'];
 
@@ -160,5 +161,24 @@ describe('--single-transaction', () => {
     const run = await runCli(['--database-url', db.url, ...SHIPPED, 'remediate', '--yes', '--skip', 'no-such-phase']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/unknown unit "no-such-phase"/);
+  });
+});
+
+describe('dry-run report', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await baselineDb('dryreport');
+  });
+  afterAll(async () => db.drop());
+
+  test('--dry-run --format markdown --out writes a report that says it was a dry run, per unit', async () => {
+    const out = `${tempDir('dry-md-')}/dry-run.md`;
+    const run = await runCli(['--database-url', db.url, ...SHIPPED, 'remediate', '--dry-run', '--format', 'markdown', '--out', out]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/migrate remediate: ok; written to/);
+    const md = readFileSync(out, 'utf8');
+    expect(md).toMatch(/# migrate remediate: OK \(dry run: everything was rolled back\)/);
+    for (const u of UNITS) expect(md).toMatch(new RegExp(`\\| ${u} \\| \\w+ \\| applied \\| \\d+ ms \\|`));
+    expect((await objects(db)).organization).toBe(false);
   });
 });

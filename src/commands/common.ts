@@ -41,7 +41,7 @@ export async function withDatabase<T>(o: CommonOptions, fn: (c: Connected) => Pr
 /** As withDatabase, plus the run lock on a second connection and the history schema in place. */
 export async function withLockedDatabase<T>(o: CommonOptions, label: string, fn: (c: Connected) => Promise<T>): Promise<T> {
   return connected(o, true, async (c, lockSql) =>
-    withRunLock(lockSql!, { waitMs: o.lockWaitMs, label: `migrate ${label} run ${c.runId.slice(0, 8)}`, log: o.log }, async () => {
+    withRunLock(await Session.open(lockSql!, o.log, o.timeouts), { waitMs: o.lockWaitMs, label: `migrate ${label} run ${c.runId.slice(0, 8)}`, log: o.log }, async () => {
       await History.ensure(c.session);
       return fn(c);
     }),

@@ -2,13 +2,11 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import postgres from 'postgres';
 import { startEmbedded, type EmbeddedServer } from '../db/embedded';
 import { redactUrl } from '../db/settings';
 import { MigrateError, UsageError } from '../errors';
-import type { Logger } from '../log';
 import { loadBaseline } from './baseline';
-import type { CommonOptions } from './common';
+import { withDatabase, type CommonOptions } from './common';
 
 export interface RehearseOptions extends Omit<CommonOptions, 'databaseUrl'> {
   baselineDir: string;
@@ -62,15 +60,12 @@ export async function rehearse(o: RehearseOptions, story: (ctx: StoryContext) =>
     });
     record(steps, o, 'start server', startStep);
     const url = databaseUrlOf(server!.url, 'rehearsal');
-    const admin = postgres(server!.url, { max: 1, onnotice: () => undefined });
-    try {
-      await admin.unsafe('create database rehearsal');
-      serverVersion = (await admin`select current_setting('server_version') as v`)[0].v as string;
-    } finally {
-      await admin.end();
-    }
+    await withDatabase({ ...o, databaseUrl: server!.url }, async ({ session }) => {
+      await session.script('create database rehearsal', '(rehearsal setup)');
+      serverVersion = (await session.query<{ v: string }>("select current_setting('server_version') as v"))[0].v;
+    });
     const common: CommonOptions = { ...o, databaseUrl: url };
-    const load = await timed(async () => (o.schemaFrom ? copySchema(o.schemaFrom, url, o.log) : loadBaselineStep(common, o.baselineDir)));
+    const load = await timed(async () => (o.schemaFrom ? copySchema(o, o.schemaFrom, url) : loadBaselineStep(common, o.baselineDir)));
     record(steps, o, o.schemaFrom ? 'copy schema' : 'load baseline', load);
     if (!load.ok) return { ok: false, steps, serverVersion, reportPath: o.reportPath };
     for (const [name, fn] of story({ common, reportPath: o.reportPath, fromSchema: !!o.schemaFrom })) {
@@ -128,7 +123,7 @@ async function loadBaselineStep(common: CommonOptions, dir: string) {
  * Copies a real database's schema (pg_dump --schema-only) into the rehearsal database; the
  * roles it references are created NOLOGIN first, since roles are not part of a dump.
  */
-async function copySchema(sourceUrl: string, targetUrl: string, log: Logger) {
+async function copySchema(o: RehearseOptions, sourceUrl: string, targetUrl: string) {
   const run = promisify(execFile);
   let dump: string;
   try {
@@ -138,27 +133,19 @@ async function copySchema(sourceUrl: string, targetUrl: string, log: Logger) {
     if (e.code === 'ENOENT') throw new UsageError('--schema-from needs pg_dump, which is not installed here', 'install the PostgreSQL client (e.g. apt-get install postgresql-client) matching the source server version');
     throw new UsageError(`pg_dump of ${redactUrl(sourceUrl)} failed: ${redactUrl(String(e.stderr ?? e.message).trim().split('\n')[0])}`, 'pg_dump must be at least the source server version');
   }
-  const source = postgres(sourceUrl, { max: 1, onnotice: () => undefined });
-  let roles: string[];
-  try {
-    roles = (await source`select rolname from pg_roles where rolname !~ '^pg_' and rolname <> current_user`).map((r) => r.rolname as string);
-  } finally {
-    await source.end();
-  }
-  const target = postgres(targetUrl, { max: 1, onnotice: () => undefined });
-  try {
-    for (const role of roles) {
+  const roles = await withDatabase({ ...o, databaseUrl: sourceUrl }, ({ session }) =>
+    session.query<{ rolname: string }>("select rolname from pg_roles where rolname !~ '^pg_' and rolname <> current_user"));
+  await withDatabase({ ...o, databaseUrl: targetUrl }, async ({ session }) => {
+    for (const { rolname } of roles) {
       // format(%I) quotes the name server-side; roles are cluster-wide, so only missing ones.
-      const rows = await target`select format('create role %I nologin', ${role}::text) as stmt where not exists (select 1 from pg_roles where rolname = ${role}::text)`;
-      if (rows.length) await target.unsafe(rows[0].stmt as string);
+      const rows = await session.query<{ stmt: string }>(
+        "select format('create role %I nologin', $1::text) as stmt where not exists (select 1 from pg_roles where rolname = $1::text)", [rolname]);
+      if (rows.length) await session.script(rows[0].stmt, '(rehearsal roles)');
     }
     // psql meta-commands (\restrict …) are not SQL; everything else in a plain dump is.
-    const sqlText = dump.split('\n').filter((l) => !l.startsWith('\\')).join('\n');
-    await target.unsafe(sqlText).simple();
-  } finally {
-    await target.end();
-  }
-  log.info({ roles: roles.length }, 'schema copied');
+    await session.script(dump.split('\n').filter((l) => !l.startsWith('\\')).join('\n'), 'pg_dump --schema-only');
+  });
+  o.log.info({ roles: roles.length }, 'schema copied');
   return { ok: true, summary: `schema of ${redactUrl(sourceUrl)} (${Math.round(dump.length / 1024)} KiB dump, ${roles.length} roles)` };
 }
 

@@ -1,4 +1,4 @@
-import type { Sql } from '../db/client';
+import type { Session } from '../db/session';
 import { LockError } from '../errors';
 import type { Logger } from '../log';
 
@@ -19,16 +19,16 @@ export interface LockHolder {
  * the holder.
  */
 export async function withRunLock<T>(
-  lockSql: Sql,
+  lock: Session,
   opts: { waitMs: number; label: string; log: Logger },
   fn: () => Promise<T>,
 ): Promise<T> {
   const deadline = Date.now() + opts.waitMs;
   let announced = false;
   for (;;) {
-    const [{ locked }] = await lockSql.unsafe<{ locked: boolean }[]>('select pg_try_advisory_lock($1, $2) as locked', [LOCK_CLASS, LOCK_OBJECT]);
+    const [{ locked }] = await lock.query<{ locked: boolean }>('select pg_try_advisory_lock($1, $2) as locked', [LOCK_CLASS, LOCK_OBJECT]);
     if (locked) break;
-    const holder = await lockHolder(lockSql);
+    const holder = await lockHolder(lock);
     if (Date.now() >= deadline) {
       const who = holder ? describeHolder(holder) : 'another session';
       throw new LockError(`another runner holds the migration lock: ${who}`, 'wait for it to finish, or raise --lock-wait; never kill it mid-unit without checking its history');
@@ -40,16 +40,16 @@ export async function withRunLock<T>(
     await new Promise((r) => setTimeout(r, Math.min(200, Math.max(10, deadline - Date.now()))));
   }
   // Name the holder for whoever waits: application_name is what pg_stat_activity shows.
-  await lockSql.unsafe('select set_config($1, $2, false)', ['application_name', opts.label.slice(0, 63)]);
+  await lock.query('select set_config($1, $2, false)', ['application_name', opts.label.slice(0, 63)]);
   try {
     return await fn();
   } finally {
-    await lockSql.unsafe('select pg_advisory_unlock($1, $2)', [LOCK_CLASS, LOCK_OBJECT]).catch(() => undefined);
+    await lock.query('select pg_advisory_unlock($1, $2)', [LOCK_CLASS, LOCK_OBJECT]).catch(() => undefined);
   }
 }
 
-async function lockHolder(lockSql: Sql): Promise<LockHolder | undefined> {
-  const rows = await lockSql.unsafe<{ pid: number; application_name: string; since: string | null; client_addr: string | null }[]>(
+async function lockHolder(lock: Session): Promise<LockHolder | undefined> {
+  const rows = await lock.query<{ pid: number; application_name: string; since: string | null; client_addr: string | null }>(
     `select a.pid, a.application_name, to_char(a.state_change, 'YYYY-MM-DD HH24:MI:SS TZ') as since, a.client_addr::text as client_addr
        from pg_locks l join pg_stat_activity a on a.pid = l.pid
       where l.locktype = 'advisory' and l.granted and l.classid = $1::int::oid and l.objid = $2::int::oid and l.objsubid = 2

@@ -79,6 +79,18 @@ describe('migrate up and status', () => {
     expect(st.json().units.find((u: { name: string }) => u.name === '0003_broken').state).toBe('pending');
   });
 
+  test('a unit whose verify hook fails is rolled back with it', async () => {
+    project.write('0003_broken.sql', 'create table checked (id int);\n');
+    project.write('0003_broken.verify.sql', "select 'checked has a primary key' as check, false as ok, 'no primary key on checked' as detail\n");
+    const run = await runCli([...args(project), 'up']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/0003_broken \(verify\) failed at .*0003_broken\.verify\.sql: verify failed: checked has a primary key: no primary key on checked/);
+    const [{ t }] = await db.sql`select to_regclass('public.checked') as t`;
+    expect(t).toBeNull();
+    expect((await historyRows('0003_broken')).map((r) => r.event)).not.toContain('applied');
+    expect((await historyRows('0003_broken')).at(-1)?.event).toBe('failed');
+  });
+
   test('two numbers alike are a usage error naming both files', async () => {
     const p = migrationsProject({ '0001_a.sql': 'select 1;', '0001_b.sql': 'select 2;' });
     const run = await runCli([...args(p), 'status']);

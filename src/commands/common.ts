@@ -5,6 +5,7 @@ import { Session, type Timeouts } from '../db/session';
 import { resolveSettings, type ConnectionSettings } from '../db/settings';
 import { History } from '../engine/history';
 import { withRunLock } from '../engine/lock';
+import { LockWaitMonitor } from '../engine/lock-waits';
 import { loadMigrations, loadPhases, type Unit } from '../engine/units';
 import type { Logger } from '../log';
 
@@ -31,6 +32,8 @@ export interface Connected {
   session: Session;
   settings: ConnectionSettings;
   runId: string;
+  /** With the run lock: measures each unit's lock waits from the lock connection. */
+  lockWaits?: LockWaitMonitor;
 }
 
 /** Validates settings before connecting, opens the work connection, always closes it. */
@@ -40,12 +43,14 @@ export async function withDatabase<T>(o: CommonOptions, fn: (c: Connected) => Pr
 
 /** As withDatabase, plus the run lock on a second connection and the history schema in place. */
 export async function withLockedDatabase<T>(o: CommonOptions, label: string, fn: (c: Connected) => Promise<T>): Promise<T> {
-  return connected(o, true, async (c, lockSql) =>
-    withRunLock(await Session.open(lockSql!, o.log, o.timeouts), { waitMs: o.lockWaitMs, label: `migrate ${label} run ${c.runId.slice(0, 8)}`, log: o.log }, async () => {
+  return connected(o, true, async (c, lockSql) => {
+    const lock = await Session.open(lockSql!, o.log, o.timeouts);
+    return withRunLock(lock, { waitMs: o.lockWaitMs, label: `migrate ${label} run ${c.runId.slice(0, 8)}`, log: o.log }, async () => {
       await History.ensure(c.session);
-      return fn(c);
-    }),
-  );
+      const [{ pid }] = await c.session.query<{ pid: number }>('select pg_backend_pid() as pid');
+      return fn({ ...c, lockWaits: new LockWaitMonitor(lock, pid) });
+    });
+  });
 }
 
 async function connected<T>(o: CommonOptions, withLock: boolean, fn: (c: Connected, lockSql?: Sql) => Promise<T>): Promise<T> {

@@ -15,7 +15,7 @@ type Step = [string, () => Promise<{ ok: boolean; summary: string; expected?: st
 
 /** Durations of the remediation run, kept for the rehearsal record. */
 export interface StoryFacts {
-  remediation?: Array<{ name: string; durationMs: number; action: string }>;
+  remediation?: Array<{ name: string; durationMs: number; action: string; lockWaitMs?: number }>;
   /** Per unit, the locks its statements take on tables that existed before it (from the plan). */
   locks?: Map<string, Array<{ table: string; lock: string; line: number }>>;
 }
@@ -48,7 +48,7 @@ export function story(ctx: StoryContext, facts: StoryFacts): Step[] {
     }],
     ['remediate', async () => {
       const r = await remediate(o);
-      facts.remediation = r.units.map((u) => ({ name: u.name, durationMs: u.durationMs, action: u.action }));
+      facts.remediation = r.units.map((u) => ({ name: u.name, durationMs: u.durationMs, action: u.action, lockWaitMs: u.lockWaitMs }));
       return { ok: r.ok, summary: r.error ? `failed: ${r.error.message}` : r.units.map((u) => `${u.name} ${u.action} ${u.durationMs} ms`).join(', '), expected: 'every unit applied and verified' };
     }],
     verifyStep('verify'),
@@ -91,6 +91,7 @@ export function buildRecord(o: CommonOptions, facts: StoryFacts, serverVersion: 
     runnerVersion: RUNNER_VERSION,
     units: units.map((u) => ({
       name: u.name, checksum: u.checksum, durationMs: ran.get(u.name)?.durationMs ?? 0, action: ran.get(u.name)?.action ?? 'not run',
+      lockWaitMs: ran.get(u.name)?.lockWaitMs ?? 0,
       locks: facts.locks?.get(u.name) ?? [],
     })),
   };

@@ -10,7 +10,7 @@ export interface UpOptions extends CommonOptions {
 /** `migrate up [TARGET]`: pending migrations from the migrations folder, in order. */
 export async function up(o: UpOptions): Promise<SequenceResult> {
   const units = migrationUnits(o);
-  return withLockedDatabase(o, 'up', ({ session, runId }) =>
-    runSequence({ session, log: o.log, runId, units, to: o.target, dryRun: o.dryRun, singleTransaction: o.singleTransaction }),
+  return withLockedDatabase(o, 'up', ({ session, runId, lockWaits }) =>
+    runSequence({ session, log: o.log, runId, lockWaits, units, to: o.target, dryRun: o.dryRun, singleTransaction: o.singleTransaction }),
   );
 }

@@ -13,11 +13,10 @@ export interface RehearsalRecord {
   serverVersion: string;
   runnerVersion: string;
   /**
-   * Per unit: its duration, and the locks it takes on tables that already existed (what live
-   * traffic would wait on). The rehearsal server has no other sessions, so it measures no
-   * lock waits of its own; the footprint is what a production run must budget for.
+   * Per unit: its duration, the time it waited for locks (measured from the lock connection),
+   * and the locks it takes on tables that already existed: what live traffic would wait on.
    */
-  units: Array<{ name: string; checksum: string; durationMs: number; action: string; locks?: Array<{ table: string; lock: string; line: number }> }>;
+  units: Array<{ name: string; checksum: string; durationMs: number; action: string; lockWaitMs?: number; locks?: Array<{ table: string; lock: string; line: number }> }>;
 }
 
 export function planHash(units: readonly Unit[]): string {

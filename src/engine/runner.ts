@@ -21,6 +21,8 @@ export interface UnitResult {
   reason?: string;
   checks?: CheckResult[];
   error?: string;
+  /** Time the unit spent waiting for table locks held by other sessions. */
+  lockWaitMs?: number;
   /** Rollback only: the schema equals the pre-apply schema, outside and inside the unit's footprint. */
   schemaEqualsBefore?: boolean;
 }

@@ -6,6 +6,7 @@ import { failed, type CheckResult } from '../verify/checks';
 import { History, isApplied, type UnitRecord } from './history';
 import { applyUnit, type RunContext, type UnitResult } from './runner';
 import { precheckUnit } from './unit-checks';
+import type { LockWaitMonitor } from './lock-waits';
 import { parseSql, syntaxErrors } from '../analysis/parse';
 import { needsNoTransaction } from '../analysis/lint';
 import { resolveUnit, type Unit } from './units';
@@ -30,6 +31,8 @@ export interface SequenceOptions {
   windowEnd?: Date;
   /** Expected duration of a unit, e.g. from a rehearsal record. */
   estimateMs?: (unit: Unit) => number | undefined;
+  /** Measures each unit's lock waits (from the lock connection). */
+  lockWaits?: LockWaitMonitor;
   /** Runs after the last unit, in the same transaction context (so a dry run sees the changes). */
   afterAll?: (session: Session, scope: Unit[]) => Promise<void>;
 }
@@ -110,7 +113,14 @@ export async function runSequence(o: SequenceOptions): Promise<SequenceResult> {
         up: async () => {
           const unit = byName.get(p.name)!;
           if (o.windowEnd) checkWindow(unit, o.windowEnd, o.estimateMs?.(unit));
-          results.push(await applyUnit(ctx, unit, p.precheck));
+          o.lockWaits?.begin(unit.name);
+          try {
+            results.push(await applyUnit(ctx, unit, p.precheck));
+          } finally {
+            const waited = await o.lockWaits?.end();
+            const r = results.find((x) => x.name === unit.name);
+            if (r && waited !== undefined) r.lockWaitMs = waited;
+          }
         },
       })),
       storage: historyStorage(states),

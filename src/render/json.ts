@@ -13,7 +13,7 @@ export function sequenceJson(r: SequenceResult): unknown {
     ok: r.ok,
     dryRun: r.dryRun,
     runId: r.runId,
-    units: r.units.map((u) => ({ name: u.name, kind: u.kind, action: u.action, durationMs: u.durationMs, reason: u.reason, error: u.error, schemaEqualsBefore: u.schemaEqualsBefore })),
+    units: r.units.map((u) => ({ name: u.name, kind: u.kind, action: u.action, durationMs: u.durationMs, lockWaitMs: u.lockWaitMs, reason: u.reason, error: u.error, schemaEqualsBefore: u.schemaEqualsBefore })),
     postVerification: (r as { postVerification?: unknown }).postVerification,
     error: r.error ? errorJson(r.error) : undefined,
   };

@@ -9,7 +9,8 @@ export function renderUnits(units: readonly UnitResult[]): string[] {
   const width = Math.max(10, ...units.map((u) => u.name.length));
   return units.map((u) => {
     const extra = u.error ?? u.reason ?? (u.schemaEqualsBefore === false ? 'schema differs from before apply outside this unit' : '');
-    return `  ${MARK[u.action]} ${u.action.padEnd(11)} ${u.name.padEnd(width)} ${String(u.durationMs).padStart(6)} ms${extra ? `  ${extra}` : ''}`;
+    const waited = u.lockWaitMs ? ` (waited ${u.lockWaitMs} ms for locks)` : '';
+    return `  ${MARK[u.action]} ${u.action.padEnd(11)} ${u.name.padEnd(width)} ${String(u.durationMs).padStart(6)} ms${waited}${extra ? `  ${extra}` : ''}`;
   });
 }
 

@@ -39,7 +39,7 @@ describe('migrate rehearse (the built CLI, as `npm start` runs it)', () => {
     const rec = JSON.parse(readFileSync(record, 'utf8'));
     expect(rec).toMatchObject({ format: 'migrate-rehearsal/1', planHash: expect.stringMatching(/^[0-9a-f]{64}$/), serverVersion: expect.stringMatching(/^17\./) });
     expect(rec.units.map((u: { name: string }) => u.name)).toEqual(['01-organization', '02-auth', '0023_sync_infrastructure', '04-smoke-test-data', '0024_sync_preview_progress_logs']);
-    expect(rec.units.every((u: { durationMs: number }) => u.durationMs > 0)).toBe(true);
+    expect(rec.units.every((u: { durationMs: number; lockWaitMs: number }) => u.durationMs > 0 && typeof u.lockWaitMs === 'number')).toBe(true);
     expect(rec.units.find((u: { name: string }) => u.name === '0023_sync_infrastructure').locks).toEqual(
       expect.arrayContaining([expect.objectContaining({ table: 'public.users', lock: 'SHARE ROW EXCLUSIVE' })]));
     const dataDir = /data in (\/\S+)/.exec(stdout)![1];

@@ -1,6 +1,7 @@
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { runCli } from '../harness/cli';
 import { migrationsProject } from '../harness/fixtures';
+import postgres from 'postgres';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -34,5 +35,29 @@ describe('one run at a time', () => {
     expect(second.code).toBe(5);
     expect(second.stderr).toMatch(/another runner holds the migration lock: pid \d+ \(migrate up run [0-9a-f]{8}.*\) since /);
     expect((await first).code).toBe(0);
+  });
+});
+
+describe('lock waits', () => {
+  test('the time a unit waits for a table lock held by live traffic is measured and reported', async () => {
+    await db.sql`create table busy (id int)`;
+    const p = migrationsProject({ '0001_alter_busy.sql': 'alter table busy add column note text;\n' });
+    const holder = postgres(db.url, { max: 1, onnotice: () => undefined });
+    try {
+      const released = holder.begin(async (tx) => {
+        await tx`lock table busy in access share mode`;
+        await tx`select pg_sleep(1.2)`;
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      const run = await runCli(['--database-url', db.url, '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir, 'up', '--json', '--lock-timeout', '10s']);
+      await released;
+      expect(run.code).toBe(0);
+      const [unit] = run.json().units;
+      expect(unit).toMatchObject({ name: '0001_alter_busy', action: 'applied' });
+      expect(unit.lockWaitMs).toBeGreaterThanOrEqual(500);
+      expect(unit.lockWaitMs).toBeLessThanOrEqual(unit.durationMs);
+    } finally {
+      await holder.end();
+    }
   });
 });

@@ -1,7 +1,15 @@
-import { parse as pgParse, hasSqlDetails } from 'libpg-query';
+import { loadModule, parse as pgParse, hasSqlDetails } from 'libpg-query';
 import { plpgsqlConstructAt } from './plpgsql';
 import { SourceText, skipTrivia, statementStartAt } from './text';
 import type { Finding, ParsedStatement, ParseResult, SqlSyntaxIssue } from './types';
+
+/**
+ * Starts compiling the parser's WebAssembly now, so it is ready by the time the files are
+ * read and the database is connected (the compile runs off the main thread).
+ */
+export function warmUpParser(): void {
+  loadModule().catch(() => undefined);
+}
 
 interface RawStmt {
   stmt: Record<string, unknown>;

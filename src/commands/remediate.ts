@@ -1,3 +1,4 @@
+import { warmUpParser } from '../analysis/parse';
 import { runSequence, type PlannedUnit, type SequenceResult } from '../engine/sequence';
 import { NotApprovedError } from '../errors';
 import type { Session } from '../db/session';
@@ -35,6 +36,7 @@ export interface RemediateResult extends SequenceResult {
  * unit's verify once more over the finished state (the post-verification).
  */
 export async function remediate(o: RemediateOptions): Promise<RemediateResult> {
+  warmUpParser();
   const units = phaseUnits(o);
   const record = o.rehearsal ? readRecord(o.rehearsal) : undefined;
   if (record) checkRecord(record, units, o.rehearsalMaxAgeMs ?? 7 * 24 * 3600 * 1000);

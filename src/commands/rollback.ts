@@ -1,4 +1,4 @@
-import { Umzug } from 'umzug';
+import { Umzug } from '../engine/umzug';
 import { RollbackSignal, type Session } from '../db/session';
 import { appliedDependants } from '../engine/dependencies';
 import { toUnitFailed } from '../engine/failure';

@@ -1,3 +1,4 @@
+import { warmUpParser } from '../analysis/parse';
 import { runSequence, type SequenceResult } from '../engine/sequence';
 import { migrationUnits, withLockedDatabase, type CommonOptions } from './common';
 
@@ -9,6 +10,7 @@ export interface UpOptions extends CommonOptions {
 
 /** `migrate up [TARGET]`: pending migrations from the migrations folder, in order. */
 export async function up(o: UpOptions): Promise<SequenceResult> {
+  warmUpParser();
   const units = migrationUnits(o);
   return withLockedDatabase(o, 'up', ({ session, runId, lockWaits }) =>
     runSequence({ session, log: o.log, runId, lockWaits, units, to: o.target, dryRun: o.dryRun, singleTransaction: o.singleTransaction }),

@@ -1,4 +1,4 @@
-import { Umzug, type UmzugStorage } from 'umzug';
+import { Umzug, type UmzugStorage } from './umzug';
 import { RollbackSignal, type Session } from '../db/session';
 import { asMigrateError, BlockedError, MigrateError, UsageError } from '../errors';
 import type { Logger } from '../log';

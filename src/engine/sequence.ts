@@ -145,7 +145,10 @@ export async function runSequence(o: SequenceOptions): Promise<SequenceResult> {
   } catch (err) {
     error = asMigrateError(err);
     const failedUnit = results.length < toRun.length ? toRun[results.length] : undefined;
-    if (failedUnit) results.push({ name: failedUnit.name, kind: failedUnit.kind, action: 'failed', durationMs: 0, error: error.message });
+    // A unit refused before it started (the window closing) did not fail; it was not run.
+    const notStarted = error instanceof BlockedError;
+    if (failedUnit) results.push({ name: failedUnit.name, kind: failedUnit.kind, action: notStarted ? 'skipped' : 'failed', durationMs: 0, ...(notStarted ? { reason: error.message } : { error: error.message }) });
+    for (const p of toRun.slice(results.length)) results.push({ name: p.name, kind: p.kind, action: 'skipped', durationMs: 0, reason: `not run: the run stopped at ${failedUnit?.name ?? 'an earlier unit'}` });
     if (o.singleTransaction && !o.dryRun) {
       for (const r of results) if (r.action === 'applied' || r.action === 'adopted') Object.assign(r, { action: 'rolled-back', reason: 'the single transaction was rolled back' });
       if (failedUnit) {

@@ -54,6 +54,10 @@ describe('remediate --rehearsal and --window-end', () => {
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/window: not starting 01-organization \(rehearsed at 600\.0 s\): only \d+\.\d s left/);
     expect(await applied()).toBe(0);
+    const json = await runCli(['--database-url', db.url, ...SHIPPED, 'remediate', '--yes', '--rehearsal', slow, '--window-end', end, '--json']);
+    expect(json.code).toBe(3);
+    expect(json.json().units.map((u: { action: string }) => u.action)).toEqual(['skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
+    expect(json.json().units[1].reason).toBe('not run: the run stopped at 01-organization');
   });
 
   test('the rehearsed plan within its window applies', async () => {

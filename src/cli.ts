@@ -48,9 +48,8 @@ const load = {
   up: () => require('./commands/up') as typeof import('./commands/up'),
   verify: () => require('./commands/verify') as typeof import('./commands/verify'),
   plan: () => require('./commands/plan') as typeof import('./commands/plan'),
-  rehearse: () => require('./commands/rehearse') as typeof import('./commands/rehearse'),
   story: () => require('./commands/rehearse-story') as typeof import('./commands/rehearse-story'),
-  record: () => require('./engine/rehearsal-record') as typeof import('./engine/rehearsal-record'),
+  rehearseRender: () => require('./render/rehearse') as typeof import('./render/rehearse'),
   planRender: () => require('./render/plan') as typeof import('./render/plan'),
 };
 
@@ -100,29 +99,25 @@ const handlers: Record<string, Handler> = {
     return withOut(a, out, { exitCode: r.ready ? 0 : 3, summary: `plan ${r.ready ? 'READY' : 'BLOCKED'}` });
   },
   async rehearse(a, io) {
-    const o = commonOptions(a, humanLog(a, io), io.env);
-    const { rehearse } = load.rehearse();
-    const { story, buildRecord } = load.story();
-    const facts = {};
+    const render = load.rehearseRender();
     const jsonMode = isJson(a);
-    const r = await rehearse({
-      ...o,
+    const r = await load.story().runRehearsal({
+      ...commonOptions(a, humanLog(a, io), io.env),
       baselineDir: a['baseline-dir'] as string,
       schemaFrom: a['schema-from'] as string | undefined,
       keep: a.keep as boolean,
       reportPath: a.report as string,
+      record: a.record as string | undefined,
       signal: io.signal,
-      onStep: jsonMode ? undefined : (st) => io.stdout.write(renderStep(st)),
-    }, (ctx) => story(ctx, facts));
-    if (a.record && r.ok) load.record().writeRecord(a.record as string, buildRecord({ ...o, databaseUrl: undefined }, facts, r.serverVersion));
-    const verdict = r.ok ? `REHEARSAL PASSED: every step did what it should (PostgreSQL ${r.serverVersion}); report ${r.reportPath}` : `REHEARSAL FAILED at: ${r.steps.filter((s) => !s.ok).map((s) => s.name).join(', ')}`;
-    let out = jsonMode ? json({ ok: r.ok, serverVersion: r.serverVersion, reportPath: r.reportPath, steps: r.steps, record: a.record ?? undefined, kept: r.kept ? { url: r.kept.url, passFile: r.kept.passFile } : undefined }) : `${verdict}${a.record && r.ok ? `\nrecord written to ${a.record}` : ''}\n`;
+      onStep: jsonMode ? undefined : (st) => io.stdout.write(render.renderStep(st)),
+    });
+    const out = jsonMode ? json(render.rehearseJson(r)) : render.renderVerdict(r);
     if (r.kept) {
-      out += `server kept running: ${r.kept.url} (password in ${r.kept.passFile}: PGPASSFILE=${r.kept.passFile} psql '${r.kept.url}'); Ctrl-C stops and removes it\n`;
+      // --keep: the server stays up for exploring until Ctrl-C.
       io.stdout.write(out);
-      out = '';
       if (io.signal) await new Promise((resolve) => io.signal!.addEventListener('abort', resolve, { once: true }));
       await r.kept.stop();
+      return { out: '', exitCode: r.ok ? 0 : 1 };
     }
     return { out, exitCode: r.ok ? 0 : 1 };
   },
@@ -140,10 +135,6 @@ const handlers: Record<string, Handler> = {
     return v.verifyOutcome(r, isJson(a) ? 'json' : a.format === 'markdown' ? 'markdown' : 'text', a.out as string | undefined);
   },
 };
-
-function renderStep(st: { name: string; ok: boolean; durationMs: number; summary: string; expected?: string }): string {
-  return `${st.ok ? '✓' : '✗'} ${st.name.padEnd(40)} ${String(st.durationMs).padStart(6)} ms  ${st.summary}${!st.ok && st.expected ? `  (expected: ${st.expected})` : ''}\n`;
-}
 
 /** With --out FILE the rendering goes to the file and the terminal gets one line. */
 function withOut(a: Record<string, unknown>, out: string, o: { exitCode: number; summary: string; error?: MigrateError }): Outcome {

@@ -123,8 +123,19 @@ export async function syntaxErrors(files: ReadonlyArray<{ file: string; text: st
   try {
     const tree: { stmts?: RawStmt[] } = await pgParse(joined);
     const total = Buffer.byteLength(joined);
-    const spans = (tree.stmts ?? []).map((s) => [s.stmt_location ?? 0, s.stmt_len ? (s.stmt_location ?? 0) + s.stmt_len : total]);
-    if (!spans.some(([from, to]) => separators.some((p) => from < p && p < to))) return [];
+    // Statements and separators are both in file order: one pass finds any statement that spans one.
+    let k = 0;
+    let spans = false;
+    for (const st of tree.stmts ?? []) {
+      const from = st.stmt_location ?? 0;
+      const to = st.stmt_len ? from + st.stmt_len : total;
+      while (k < separators.length && separators[k] <= from) k++;
+      if (k < separators.length && separators[k] < to) {
+        spans = true;
+        break;
+      }
+    }
+    if (!spans) return [];
   } catch {
     // fall through: find the file and the position exactly
   }

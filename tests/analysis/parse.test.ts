@@ -1,4 +1,5 @@
 import { parseSql } from '../../src/analysis';
+import { syntaxErrors } from '../../src/analysis/parse';
 import { fixture } from './support/sql';
 
 describe('parseSql', () => {
@@ -85,5 +86,24 @@ describe('parseSql', () => {
   it('accepts empty and comment-only files', async () => {
     expect(await parseSql('e.sql', '')).toEqual({ ok: true, statements: [] });
     expect(await parseSql('e.sql', '  \n-- nothing here\n/* at all */\n')).toEqual({ ok: true, statements: [] });
+  });
+});
+
+describe('syntaxErrors (many files, one parser call)', () => {
+  const ok = (n: number) => ({ file: `${n}.sql`, text: `create table t${n} (id int);\n` });
+
+  test('valid files: no errors', async () => {
+    expect(await syntaxErrors([ok(1), ok(2), ok(3)])).toEqual([]);
+  });
+
+  test('a bad file is named with its own line and column', async () => {
+    const bad = { file: 'bad.sql', text: '-- first line\ncreate table x (;\n' };
+    expect(await syntaxErrors([ok(1), bad, ok(3)])).toEqual([expect.objectContaining({ file: 'bad.sql', line: 2, column: 17 })]);
+  });
+
+  test('an unterminated string cannot hide behind the next file', async () => {
+    // Joined, these two parse ("select 'abc\n;\n'; select 1;"), alone neither does.
+    const errors = await syntaxErrors([ok(1), { file: 'a.sql', text: "select 'abc" }, { file: 'b.sql', text: "'; select 1;" }]);
+    expect(errors.map((e) => e.file)).toEqual(['a.sql', 'b.sql']);
   });
 });

@@ -61,3 +61,36 @@ describe('lock waits', () => {
     }
   });
 });
+
+describe('timeouts from flags', () => {
+  test('--lock-timeout: a unit that cannot get its table lock in time is rolled back and exits 5', async () => {
+    await db.sql`create table guarded (id int)`;
+    const p = migrationsProject({ '0001_alter_guarded.sql': 'create table side_effect (id int);\nalter table guarded add column note text;\n' });
+    const holder = postgres(db.url, { max: 1, onnotice: () => undefined });
+    try {
+      const held = holder.begin(async (tx) => {
+        await tx`lock table guarded in access share mode`;
+        await tx`select pg_sleep(1.5)`;
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      const run = await runCli(['--database-url', db.url, '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir, 'up', '--lock-timeout', '200ms']);
+      await held;
+      expect(run.code).toBe(5);
+      expect(run.stderr).toMatch(/0001_alter_guarded \(up\) failed at .*: canceling statement due to lock timeout/);
+      expect(run.stderr).toMatch(/hint: a lock could not be had within --lock-timeout/);
+      const [{ t }] = await db.sql`select to_regclass('public.side_effect') as t`;
+      expect(t).toBeNull();
+    } finally {
+      await holder.end();
+    }
+  });
+
+  test('--statement-timeout: a statement running too long is cancelled and its unit rolled back', async () => {
+    const p = migrationsProject({ '0001_slow_statement.sql': 'create table before_sleep (id int);\nselect pg_sleep(2);\n' });
+    const run = await runCli(['--database-url', db.url, '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir, 'up', '--statement-timeout', '300ms']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/0001_slow_statement \(up\) failed .*canceling statement due to statement timeout/);
+    const [{ t }] = await db.sql`select to_regclass('public.before_sleep') as t`;
+    expect(t).toBeNull();
+  });
+});

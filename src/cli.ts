@@ -132,7 +132,8 @@ const handlers: Record<string, Handler> = {
       readOnly: a['read-only'] as boolean,
       checkLockTimeoutMs: parseDuration(a['check-lock-timeout'] as string, 'check-lock-timeout'),
     });
-    return v.verifyOutcome(r, isJson(a) ? 'json' : a.format === 'markdown' ? 'markdown' : 'text', a.out as string | undefined);
+    const outcome = v.verifyOutcome(r, isJson(a) ? 'json' : a.format === 'markdown' ? 'markdown' : 'text', a.out as string | undefined);
+    return withOut(a, outcome.out, outcome);
   },
 };
 

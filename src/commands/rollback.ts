@@ -79,14 +79,7 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
       if (o.reapplyCheck !== false) reapply = await reapplyRehearsal(s, [...order].reverse());
     };
     try {
-      if (o.dryRun) {
-        await session.transaction(async (tx) => {
-          await execute(tx);
-          throw new RollbackSignal();
-        });
-      } else {
-        await execute(session);
-      }
+      await session.within({ dryRun: o.dryRun }, execute);
       if (reapply && !reapply.ok) error = new MigrateError(`rolled back, but applying again would fail: ${summarize(reapply.checks)}`, 1);
     } catch (err) {
       error = asMigrateError(err);

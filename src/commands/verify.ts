@@ -1,6 +1,5 @@
 import { History } from '../engine/history';
 import { NotApprovedError } from '../errors';
-import { writeOutput } from '../render/output';
 import { renderVerifyJson } from '../render/verify-json';
 import { renderVerifyMarkdown } from '../render/markdown';
 import { renderVerifyText, verifySummaryLine } from '../render/verify-text';
@@ -46,20 +45,13 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
 
 export type VerifyFormat = 'text' | 'json' | 'markdown';
 
-/**
- * What the CLI prints: the report in the chosen format, or, with --out, the report written
- * to that file and a one-line summary. Not approved is exit 4.
- */
-export function verifyOutcome(r: VerifyReport, format: VerifyFormat, outFile?: string): { out: string; exitCode: number; error?: NotApprovedError } {
-  const rendered = format === 'json' ? renderVerifyJson(r) : format === 'markdown' ? renderVerifyMarkdown(r) : renderVerifyText(r);
-  let out = rendered;
-  if (outFile) {
-    writeOutput(outFile, rendered);
-    out = `${verifySummaryLine(r)}; ${format} report written to ${outFile}\n`;
-  }
-  if (r.approved) return { out, exitCode: 0 };
+/** What the CLI prints: the report in the chosen format, its one-line summary, and exit 4 unless approved. */
+export function verifyOutcome(r: VerifyReport, format: VerifyFormat, outFile?: string): { out: string; summary: string; exitCode: number; error?: NotApprovedError } {
+  const out = format === 'json' ? renderVerifyJson(r) : format === 'markdown' ? renderVerifyMarkdown(r) : renderVerifyText(r);
+  const summary = verifySummaryLine(r);
+  if (r.approved) return { out, summary, exitCode: 0 };
   const bad = r.tasks.filter((t) => t.status !== 'pass' && !(t.status === 'n/a' && t.checks.length === 0));
   const error = new NotApprovedError(`verification did not approve: ${bad.map((t) => `task ${t.id} ${t.name} ${t.status}`).join(', ')}`,
     outFile ? `see ${outFile}` : 'the report above lists the failing checks');
-  return { out, exitCode: error.exitCode, error };
+  return { out, summary, exitCode: error.exitCode, error };
 }

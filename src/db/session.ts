@@ -115,6 +115,23 @@ export class Session {
   }
 
   /**
+   * Runs fn as a command asked: a dry run inside a transaction that is always rolled back,
+   * all-or-nothing inside one transaction, or plainly (each unit its own transaction).
+   */
+  async within(mode: { dryRun?: boolean; singleTransaction?: boolean }, fn: (s: Session) => Promise<void>): Promise<void> {
+    if (mode.dryRun) {
+      await this.transaction(async (tx) => {
+        await fn(tx);
+        throw new RollbackSignal();
+      });
+    } else if (mode.singleTransaction) {
+      await this.transaction(fn);
+    } else {
+      await fn(this);
+    }
+  }
+
+  /**
    * Runs fn in a transaction (or a savepoint when already inside one) with SET LOCAL
    * timeouts. Throw RollbackSignal to roll back without an error; its value is returned.
    */

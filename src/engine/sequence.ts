@@ -1,5 +1,5 @@
 import { Umzug, type UmzugStorage } from './umzug';
-import { RollbackSignal, type Session } from '../db/session';
+import type { Session } from '../db/session';
 import { asMigrateError, BlockedError, MigrateError, UsageError } from '../errors';
 import type { Logger } from '../log';
 import { failed, type CheckResult } from '../verify/checks';
@@ -114,13 +114,14 @@ export async function runSequence(o: SequenceOptions): Promise<SequenceResult> {
           const unit = byName.get(p.name)!;
           if (o.windowEnd) checkWindow(unit, o.windowEnd, o.estimateMs?.(unit));
           o.lockWaits?.begin(unit.name);
+          let result: UnitResult | undefined;
           try {
-            results.push(await applyUnit(ctx, unit, p.precheck));
+            result = await applyUnit(ctx, unit, p.precheck);
           } finally {
             const waited = await o.lockWaits?.end();
-            const r = results.find((x) => x.name === unit.name);
-            if (r && waited !== undefined) r.lockWaitMs = waited;
+            if (result && waited !== undefined) result.lockWaitMs = waited;
           }
+          results.push(result);
         },
       })),
       storage: historyStorage(states),
@@ -132,16 +133,7 @@ export async function runSequence(o: SequenceOptions): Promise<SequenceResult> {
 
   let error: MigrateError | undefined;
   try {
-    if (o.dryRun) {
-      await o.session.transaction(async (tx) => {
-        await execute(tx);
-        throw new RollbackSignal();
-      });
-    } else if (o.singleTransaction) {
-      await o.session.transaction(execute);
-    } else {
-      await execute(o.session);
-    }
+    await o.session.within(o, execute);
   } catch (err) {
     error = asMigrateError(err);
     const failedUnit = results.length < toRun.length ? toRun[results.length] : undefined;

@@ -1,4 +1,5 @@
 import type { SequenceResult } from '../engine/sequence';
+import type { UnitResult } from '../engine/runner';
 import type { StatusResult } from '../commands/status';
 import type { RollbackResult } from '../commands/rollback';
 import type { MigrateError } from '../errors';
@@ -7,13 +8,20 @@ export function json(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n';
 }
 
-/** The CLI.md shape of `remediate --json`, `rollback --json` and `up --json`, plus extra keys. */
+/** One unit of the CLI.md shape of `remediate --json`, `rollback --json` and `up --json`, plus extra keys. */
+function unitJson(u: UnitResult, withChecks = false): unknown {
+  return {
+    name: u.name, kind: u.kind, action: u.action, durationMs: u.durationMs, lockWaitMs: u.lockWaitMs, reason: u.reason, error: u.error,
+    schemaEqualsBefore: u.schemaEqualsBefore, ...(withChecks ? { checks: u.checks } : {}),
+  };
+}
+
 export function sequenceJson(r: SequenceResult): unknown {
   return {
     ok: r.ok,
     dryRun: r.dryRun,
     runId: r.runId,
-    units: r.units.map((u) => ({ name: u.name, kind: u.kind, action: u.action, durationMs: u.durationMs, lockWaitMs: u.lockWaitMs, reason: u.reason, error: u.error, schemaEqualsBefore: u.schemaEqualsBefore })),
+    units: r.units.map((u) => unitJson(u)),
     postVerification: (r as { postVerification?: unknown }).postVerification,
     error: r.error ? errorJson(r.error) : undefined,
   };
@@ -36,7 +44,7 @@ export function rollbackJson(r: RollbackResult): unknown {
     ok: r.ok,
     dryRun: r.dryRun,
     runId: r.runId,
-    units: r.units.map((u) => ({ name: u.name, kind: u.kind, action: u.action, durationMs: u.durationMs, reason: u.reason, error: u.error, schemaEqualsBefore: u.schemaEqualsBefore, checks: u.checks })),
+    units: r.units.map((u) => unitJson(u, true)),
     dataLoss: r.dataLoss,
     reapply: r.reapply,
     error: r.error ? errorJson(r.error) : undefined,

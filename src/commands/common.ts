@@ -7,6 +7,8 @@ import { History } from '../engine/history';
 import { withRunLock } from '../engine/lock';
 import { LockWaitMonitor } from '../engine/lock-waits';
 import { loadMigrations, loadPhases, type Unit } from '../engine/units';
+import { startSyntaxCheck } from '../analysis/syntax-check';
+import type { SqlSyntaxIssue } from '../analysis/types';
 import type { Logger } from '../log';
 
 /** What every command takes; the CLI builds it once from the shared flags. */
@@ -48,7 +50,12 @@ export async function withLockedDatabase<T>(o: CommonOptions, label: string, fn:
     return withRunLock(lock, { waitMs: o.lockWaitMs, label: `migrate ${label} run ${c.runId.slice(0, 8)}`, log: o.log }, async () => {
       await History.ensure(c.session);
       const [{ pid }] = await c.session.query<{ pid: number }>('select pg_backend_pid() as pid');
-      return fn({ ...c, lockWaits: new LockWaitMonitor(lock, pid) });
+      const lockWaits = new LockWaitMonitor(lock, pid);
+      try {
+        return await fn({ ...c, lockWaits });
+      } finally {
+        await lockWaits.stop();
+      }
     });
   });
 }
@@ -88,4 +95,15 @@ export function allUnits(o: CommonOptions, opts: { phases: boolean } = { phases:
   const phases = loadPhases(path.resolve(o.phasesDir), migrations);
   const wrapped = new Set(phases.map((u) => u.name));
   return [...phases, ...migrations.filter((m) => !wrapped.has(m.name))];
+}
+
+/**
+ * Starts the syntax check of every unit's up step; it runs while the run connects, locks and
+ * reads its history (runSequence's syntaxCheck keeps only pending units' issues).
+ */
+export function syntaxCheckOf(units: readonly Unit[]): Promise<SqlSyntaxIssue[]> {
+  const check = startSyntaxCheck(units.map((u) => ({ file: u.up.path, text: u.up.text })));
+  // Awaited by runSequence, unless the run stops before (a refused connection): then nobody waits for it.
+  check.catch(() => undefined);
+  return check;
 }

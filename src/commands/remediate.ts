@@ -1,4 +1,3 @@
-import { warmUpParser } from '../analysis/parse';
 import { runSequence, type PlannedUnit, type SequenceResult } from '../engine/sequence';
 import { NotApprovedError } from '../errors';
 import type { Session } from '../db/session';
@@ -6,7 +5,7 @@ import type { Unit } from '../engine/units';
 import { verifyUnit } from '../engine/unit-checks';
 import { checkRecord, estimates, readRecord } from '../engine/rehearsal-record';
 import { failed, type CheckResult } from '../verify/checks';
-import { phaseUnits, withLockedDatabase, type CommonOptions } from './common';
+import { phaseUnits, syntaxCheckOf, withLockedDatabase, type CommonOptions } from './common';
 
 export interface RemediateOptions extends CommonOptions {
   to?: string;
@@ -36,14 +35,14 @@ export interface RemediateResult extends SequenceResult {
  * unit's verify once more over the finished state (the post-verification).
  */
 export async function remediate(o: RemediateOptions): Promise<RemediateResult> {
-  warmUpParser();
   const units = phaseUnits(o);
   const record = o.rehearsal ? readRecord(o.rehearsal) : undefined;
   if (record) checkRecord(record, units, o.rehearsalMaxAgeMs ?? 7 * 24 * 3600 * 1000);
+  const syntaxCheck = syntaxCheckOf(units);
   return withLockedDatabase(o, 'remediate', async ({ session, runId, lockWaits }) => {
     let postVerification: PostVerification | undefined;
     const result = await runSequence({
-      session, log: o.log, runId, lockWaits, units, to: o.to, skip: o.skip, singleTransaction: o.singleTransaction, dryRun: o.dryRun, confirm: o.confirm,
+      session, log: o.log, runId, lockWaits, units, syntaxCheck, to: o.to, skip: o.skip, singleTransaction: o.singleTransaction, dryRun: o.dryRun, confirm: o.confirm,
       windowEnd: o.windowEnd, estimateMs: record ? estimates(record) : undefined,
       afterAll: async (s, scope) => {
         postVerification = await postVerify(s, scope);

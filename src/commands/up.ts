@@ -1,6 +1,5 @@
-import { warmUpParser } from '../analysis/parse';
 import { runSequence, type SequenceResult } from '../engine/sequence';
-import { migrationUnits, withLockedDatabase, type CommonOptions } from './common';
+import { migrationUnits, syntaxCheckOf, withLockedDatabase, type CommonOptions } from './common';
 
 export interface UpOptions extends CommonOptions {
   target?: string;
@@ -10,9 +9,9 @@ export interface UpOptions extends CommonOptions {
 
 /** `migrate up [TARGET]`: pending migrations from the migrations folder, in order. */
 export async function up(o: UpOptions): Promise<SequenceResult> {
-  warmUpParser();
   const units = migrationUnits(o);
+  const syntaxCheck = syntaxCheckOf(units);
   return withLockedDatabase(o, 'up', ({ session, runId, lockWaits }) =>
-    runSequence({ session, log: o.log, runId, lockWaits, units, to: o.target, dryRun: o.dryRun, singleTransaction: o.singleTransaction }),
+    runSequence({ session, log: o.log, runId, lockWaits, units, syntaxCheck, to: o.target, dryRun: o.dryRun, singleTransaction: o.singleTransaction }),
   );
 }

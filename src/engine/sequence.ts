@@ -8,6 +8,7 @@ import { applyUnit, type RunContext, type UnitResult } from './runner';
 import { precheckUnit } from './unit-checks';
 import type { LockWaitMonitor } from './lock-waits';
 import { parseSql, syntaxErrors } from '../analysis/parse';
+import type { SqlSyntaxIssue } from '../analysis/types';
 import { needsNoTransaction } from '../analysis/lint';
 import { resolveUnit, type Unit } from './units';
 
@@ -33,6 +34,12 @@ export interface SequenceOptions {
   estimateMs?: (unit: Unit) => number | undefined;
   /** Measures each unit's lock waits (from the lock connection). */
   lockWaits?: LockWaitMonitor;
+  /**
+   * Syntax issues of every unit's up file, already under way (on another thread, see
+   * startSyntaxCheck); only pending units' issues count. Without it the pending files are
+   * checked here.
+   */
+  syntaxCheck?: Promise<SqlSyntaxIssue[]>;
   /** Runs after the last unit, in the same transaction context (so a dry run sees the changes). */
   afterAll?: (session: Session, scope: Unit[]) => Promise<void>;
 }
@@ -180,7 +187,11 @@ function checkWindow(unit: Unit, windowEnd: Date, estimateMs: number | undefined
  * such a unit cannot be part of a dry run or a single transaction.
  */
 async function preflight(pending: Unit[], o: SequenceOptions): Promise<Map<string, Unit>> {
-  const errors = (await syntaxErrors(pending.map((u) => ({ file: u.up.path, text: u.up.text })))).map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`);
+  const pendingFiles = new Set(pending.map((u) => u.up.path));
+  const inThisThread = () => syntaxErrors(pending.map((u) => ({ file: u.up.path, text: u.up.text })));
+  // A thread that failed is no reason to skip the check: it is done here instead.
+  const issues = o.syntaxCheck ? await o.syntaxCheck.then((all) => all.filter((e) => pendingFiles.has(e.file)), inThisThread) : await inThisThread();
+  const errors = issues.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`);
   if (errors.length) throw new BlockedError(`syntax error${errors.length > 1 ? 's' : ''} in ${errors.length} unit(s); nothing was run`, 'fix the file; `migrate plan` shows every finding', errors);
   const out = new Map<string, Unit>();
   const ownTransaction: string[] = [];

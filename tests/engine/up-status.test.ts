@@ -91,6 +91,23 @@ describe('migrate up and status', () => {
     expect((await historyRows('0003_broken')).at(-1)?.event).toBe('failed');
   });
 
+  test('a syntax error in the last of 40 pending units blocks the run before the first: file:line:column, exit 3, nothing applied', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 1; i <= 40; i++) {
+      const id = String(i).padStart(4, '0');
+      // ~1 KB each: the check reads them in several slices.
+      files[`${id}_t${i}.sql`] = `-- ${'padding '.repeat(120)}\ncreate table syntax_t${i} (id int primary key);\n`;
+    }
+    files['0040_t40.sql'] = 'create table syntax_t40 (id int primary key);\ncreate index on syntax_t40 (id;\n';
+    const p = migrationsProject(files);
+    const run = await runCli([...args(p), 'up']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/0040_t40\.sql:2:31: syntax error at or near ";"/);
+    const [{ n }] = await db.sql`select count(*)::int as n from pg_tables where tablename like 'syntax_t%'`;
+    expect(n).toBe(0);
+    expect(await historyRows('0001_t1')).toEqual([]);
+  });
+
   test('two numbers alike are a usage error naming both files', async () => {
     const p = migrationsProject({ '0001_a.sql': 'select 1;', '0001_b.sql': 'select 2;' });
     const run = await runCli([...args(p), 'status']);

@@ -156,7 +156,8 @@ export async function runSequence(o: SequenceOptions): Promise<SequenceResult> {
       }
     }
   }
-  const ordered = plan.map((p) => results.find((r) => r.name === p.name) ?? skippedResults.find((r) => r.name === p.name)).filter((r): r is UnitResult => !!r);
+  const resultOf = new Map([...skippedResults, ...results].map((r) => [r.name, r]));
+  const ordered = plan.map((p) => resultOf.get(p.name)).filter((r): r is UnitResult => !!r);
   return { ok: !error, dryRun: !!o.dryRun, runId: o.runId, units: ordered, plan, error };
 }
 

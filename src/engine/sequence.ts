@@ -35,7 +35,7 @@ export interface SequenceOptions {
   /** Measures each unit's lock waits (from the lock connection). */
   lockWaits?: LockWaitMonitor;
   /**
-   * Syntax issues of every unit's up file, already under way (on another thread, see
+   * Syntax issues of every unit's up file, already under way while the run connected (see
    * startSyntaxCheck); only pending units' issues count. Without it the pending files are
    * checked here.
    */
@@ -190,7 +190,7 @@ function checkWindow(unit: Unit, windowEnd: Date, estimateMs: number | undefined
 async function preflight(pending: Unit[], o: SequenceOptions): Promise<Map<string, Unit>> {
   const pendingFiles = new Set(pending.map((u) => u.up.path));
   const inThisThread = () => syntaxErrors(pending.map((u) => ({ file: u.up.path, text: u.up.text })));
-  // A thread that failed is no reason to skip the check: it is done here instead.
+  // A check that broke (rather than found errors) is no reason to skip it: it is done again here.
   const issues = o.syntaxCheck ? await o.syntaxCheck.then((all) => all.filter((e) => pendingFiles.has(e.file)), inThisThread) : await inThisThread();
   const errors = issues.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`);
   if (errors.length) throw new BlockedError(`syntax error${errors.length > 1 ? 's' : ''} in ${errors.length} unit(s); nothing was run`, 'fix the file; `migrate plan` shows every finding', errors);

@@ -35,9 +35,12 @@ const DDL = readFileSync(path.join(__dirname, 'history.sql'), 'utf8');
 
 /** The history table is the umzug storage; it lives in schema "migrate". */
 export class History {
-  /** Creates the tracking schema; called while holding the run lock. */
+  /** Creates the tracking schema, or adds what an older version of it lacks; called while holding the run lock. */
   static async ensure(s: Session): Promise<void> {
-    const [{ present }] = await s.query<{ present: boolean }>("select to_regclass('migrate.history') is not null as present");
+    const [{ present }] = await s.query<{ present: boolean }>(
+      "select to_regclass('migrate.history') is not null and to_regprocedure('migrate.require_applied(uuid,text)') is not null as present",
+    );
+    // Every statement in history.sql is idempotent.
     if (!present) await s.script(DDL, 'history.sql');
   }
 
@@ -82,6 +85,11 @@ export class History {
         e.precheck === undefined ? null : JSON.stringify(e.precheck), e.detail === undefined ? null : JSON.stringify(e.detail)],
     };
   }
+}
+
+/** A step that aborts its transaction unless `unit` committed its "applied" row in this run. */
+export function requireAppliedStep(runId: string, unit: string): { query: string; params: unknown[] } {
+  return { query: 'select migrate.require_applied($1, $2)', params: [runId, unit] };
 }
 
 export function isApplied(r: UnitRecord | undefined): boolean {

@@ -7,7 +7,7 @@ import { checkAbsent } from '../verify/expectations';
 import { toUnitFailed } from './failure';
 import { locateFailure } from './locate';
 import { runOutsideTransaction } from './non-transactional';
-import { History } from './history';
+import { History, requireAppliedStep } from './history';
 import { hasVerify, verifyUnit } from './unit-checks';
 import type { Unit } from './units';
 
@@ -42,11 +42,44 @@ interface ApplyDetail {
 }
 
 /**
+ * A unit with nothing to measure or check around it (no down step, no verify, transactional):
+ * its whole transaction, history row included, is one round trip, so it can be sent ahead.
+ */
+export function isOneTrip(unit: Unit): boolean {
+  return !unit.down && !hasVerify(unit) && unit.transactional;
+}
+
+/** A one-trip unit whose transaction is already on its way to the server. */
+export interface SentUnit {
+  name: string;
+  done: Promise<unknown[]>;
+}
+
+/**
+ * Queues a one-trip unit's whole transaction on the work connection. With `after`, the
+ * transaction first requires that unit's "applied" row of this run, so a unit sent before
+ * its predecessor's COMMIT was confirmed aborts, changing nothing, if that COMMIT did not
+ * happen. Outside a transaction only: inside one, units are savepoints.
+ */
+export function sendUnit(ctx: RunContext, unit: Unit, precheck: CheckResult[], after?: string): SentUnit {
+  const steps = [
+    ...(after ? [requireAppliedStep(ctx.runId, after)] : []),
+    { script: unit.up.text, file: unit.up.path },
+    History.recordStep({ runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'applied', checksum: unit.checksum, precheck }),
+  ];
+  const done = ctx.session.atomic(steps);
+  // Awaited by applyUnit; a unit whose predecessor failed is never awaited, and its abort is expected.
+  done.catch(() => undefined);
+  return { name: unit.name, done };
+}
+
+/**
  * Applies one unit in its own transaction (a savepoint inside a single-transaction run):
  * up step, verify hook, then the "applied" row, all or nothing. A unit with no history
- * whose verify already passes is adopted instead of re-run.
+ * whose verify already passes is adopted instead of re-run. A one-trip unit may already
+ * have been sent (sendUnit); then this waits for it.
  */
-export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResult[] = []): Promise<UnitResult> {
+export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResult[] = [], sent?: SentUnit): Promise<UnitResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
@@ -66,10 +99,9 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
       }
     }
     ctx.log.info({ runId: ctx.runId, unit: unit.name }, 'applying');
-    if (!unit.down && !hasVerify(unit) && unit.transactional) {
-      // Nothing to measure or check: the whole unit, its history row included, is one round trip.
+    if (isOneTrip(unit)) {
       try {
-        await ctx.session.atomic([{ script: unit.up.text, file: unit.up.path }, History.recordStep({ runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'applied', checksum: unit.checksum, precheck })]);
+        await (sent ?? sendUnit(ctx, unit, precheck)).done;
       } catch (err) {
         throw toUnitFailed(unit, 'up', unit.up, err);
       }

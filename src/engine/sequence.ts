@@ -4,7 +4,7 @@ import { asMigrateError, BlockedError, MigrateError, UsageError } from '../error
 import type { Logger } from '../log';
 import { failed, type CheckResult } from '../verify/checks';
 import { History, isApplied, type UnitRecord } from './history';
-import { applyUnit, type RunContext, type UnitResult } from './runner';
+import { applyUnit, isOneTrip, sendUnit, type RunContext, type SentUnit, type UnitResult } from './runner';
 import { precheckUnit } from './unit-checks';
 import type { LockWaitMonitor } from './lock-waits';
 import { parseSql, syntaxErrors } from '../analysis/parse';
@@ -114,16 +114,31 @@ export async function runSequence(o: SequenceOptions): Promise<SequenceResult> {
   const execute = async (session: Session) => {
     const ctx: RunContext = { session, runId: o.runId, log: o.log, recordFailures: !o.singleTransaction && !o.dryRun };
     const byName = new Map(scope.map((u) => [u.name, prepared.get(u.name) ?? u]));
+    // Consecutive one-trip units are pipelined: the next one is sent while this one runs, and
+    // starts on the server only if this one committed (sendUnit's guard), so the server does
+    // exactly what it would one by one, without waiting a round trip between units. Not with
+    // a window to respect (each unit is checked just before it starts) or inside a transaction.
+    const pipelined = !session.inTransaction && !o.windowEnd;
+    let ahead: SentUnit | undefined;
     const umzug = new Umzug<object>({
-      migrations: toRun.map((p) => ({
+      migrations: toRun.map((p, index) => ({
         name: p.name,
         up: async () => {
           const unit = byName.get(p.name)!;
           if (o.windowEnd) checkWindow(unit, o.windowEnd, o.estimateMs?.(unit));
+          let sent = ahead?.name === unit.name ? ahead : undefined;
+          ahead = undefined;
+          const next = toRun[index + 1];
+          const nextUnit = next && byName.get(next.name);
+          if (pipelined && isOneTrip(unit) && nextUnit && isOneTrip(nextUnit)) {
+            sent ??= sendUnit(ctx, unit, p.precheck);
+            ahead = sendUnit(ctx, nextUnit, next.precheck, unit.name);
+          }
+          // A lock wait of the next unit seen in the moment between this COMMIT and its answer counts here.
           o.lockWaits?.begin(unit.name);
           let result: UnitResult | undefined;
           try {
-            result = await applyUnit(ctx, unit, p.precheck);
+            result = await applyUnit(ctx, unit, p.precheck, sent);
           } finally {
             const waited = await o.lockWaits?.end();
             if (result && waited !== undefined) result.lockWaitMs = waited;
@@ -134,7 +149,13 @@ export async function runSequence(o: SequenceOptions): Promise<SequenceResult> {
       storage: historyStorage(states),
       logger: undefined,
     });
-    await umzug.up({ migrations: toRun.map((p) => p.name) });
+    try {
+      await umzug.up({ migrations: toRun.map((p) => p.name) });
+    } finally {
+      // A unit sent ahead is settled before anything else uses the connection. After a
+      // failure its guard aborted it; it changed nothing and is reported as not run.
+      await ahead?.done.catch(() => undefined);
+    }
     if (o.afterAll) await o.afterAll(session, scope.filter((u) => !skip.has(u.name)));
   };
 

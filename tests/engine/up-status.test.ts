@@ -117,6 +117,66 @@ describe('migrate up and status', () => {
   });
 });
 
+describe('consecutive one-round-trip units (sent before the previous COMMIT is answered)', () => {
+  const tables = async () => (await db.sql<{ t: string }[]>`select tablename as t from pg_tables where tablename like 'chain_%' order by 1`).map((r) => r.t);
+
+  test('a unit that fails mid-chain stops the chain: the units after it change nothing and leave no history row', async () => {
+    const p = migrationsProject({
+      '0001_chain_a.sql': 'create table chain_a (id int primary key);\n',
+      '0002_chain_b.sql': 'create table chain_b (id int primary key);\nselect 1 / 0;\n',
+      '0003_chain_c.sql': 'create table chain_c (id int primary key);\n',
+      '0004_chain_d.sql': 'create table chain_d (id int primary key);\n',
+    });
+    const run = await runCli([...args(p), 'up', '--json']);
+    expect(run.code).toBe(1);
+    expect(run.json().units.map((u: { name: string; action: string }) => `${u.name} ${u.action}`)).toEqual([
+      '0001_chain_a applied', '0002_chain_b failed', '0003_chain_c skipped', '0004_chain_d skipped',
+    ]);
+    expect(run.json().error.message).toMatch(/0002_chain_b.*0002_chain_b\.sql:2:\d+: division by zero/);
+    expect(await tables()).toEqual(['chain_a']);
+    expect((await historyRows('0002_chain_b')).map((r) => r.event)).toEqual(['failed']);
+    expect(await historyRows('0003_chain_c')).toEqual([]);
+    expect(await historyRows('0004_chain_d')).toEqual([]);
+
+    // Fixed, the run takes up where it stopped.
+    p.write('0002_chain_b.sql', 'create table chain_b (id int primary key);\n');
+    const again = await runCli([...args(p), 'up', '--json']);
+    expect(again.code).toBe(0);
+    expect(await tables()).toEqual(['chain_a', 'chain_b', 'chain_c', 'chain_d']);
+  });
+
+  test('a unit whose COMMIT fails (a deferred constraint) stops the chain too', async () => {
+    const p = migrationsProject({
+      '0001_chain_parent.sql': 'create table chain_parent (id int primary key);\n'
+        + 'create table chain_child (id int primary key, parent int references chain_parent deferrable initially deferred);\n',
+      '0002_chain_orphan.sql': 'insert into chain_child values (1, 42);\n',
+      '0003_chain_after.sql': 'create table chain_after (id int);\n',
+    });
+    const run = await runCli([...args(p), 'up', '--json']);
+    expect(run.code).toBe(1);
+    expect(run.json().units.map((u: { action: string }) => u.action)).toEqual(['applied', 'failed', 'skipped']);
+    expect(run.json().error.message).toMatch(/violates foreign key constraint/);
+    expect(await tables()).toEqual(expect.arrayContaining(['chain_child', 'chain_parent']));
+    expect(await tables()).not.toContain('chain_after');
+    const [{ n }] = await db.sql`select count(*)::int as n from chain_child`;
+    expect(n).toBe(0);
+    expect(await historyRows('0003_chain_after')).toEqual([]);
+  });
+
+  test('a history schema from before the guard existed gets it, and runs as before', async () => {
+    const p = migrationsProject({
+      '0001_chain_old.sql': 'create table chain_old (id int);\n',
+      '0002_chain_new.sql': 'create table chain_new (id int);\n',
+    });
+    await db.sql`drop function if exists migrate.require_applied(uuid, text)`;
+    const run = await runCli([...args(p), 'up']);
+    expect(run.code).toBe(0);
+    const [{ guard }] = await db.sql`select to_regprocedure('migrate.require_applied(uuid,text)') is not null as guard`;
+    expect(guard).toBe(true);
+    expect(await tables()).toEqual(expect.arrayContaining(['chain_new', 'chain_old']));
+  });
+});
+
 describe('logs', () => {
   test('--log-file receives pino JSON lines for each unit, with the run id and no password', async () => {
     const { readFileSync } = require('node:fs') as typeof import('node:fs');

@@ -36,6 +36,8 @@ export interface Connected {
   runId: string;
   /** With the run lock: measures each unit's lock waits from the lock connection. */
   lockWaits?: LockWaitMonitor;
+  /** With the run lock: the history has the guard that lets units be sent ahead (runSequence's sendAhead). */
+  sendAhead?: boolean;
 }
 
 /** Validates settings before connecting, opens the work connection, always closes it. */
@@ -48,11 +50,11 @@ export async function withLockedDatabase<T>(o: CommonOptions, label: string, fn:
   return connected(o, true, async (c, lockSql) => {
     const lock = await Session.open(lockSql!, o.log, o.timeouts);
     return withRunLock(lock, { waitMs: o.lockWaitMs, label: `migrate ${label} run ${c.runId.slice(0, 8)}`, log: o.log }, async () => {
-      await History.ensure(c.session);
+      const { guard } = await History.ensure(c.session, o.log);
       const [{ pid }] = await c.session.query<{ pid: number }>('select pg_backend_pid() as pid');
       const lockWaits = new LockWaitMonitor(lock, pid);
       try {
-        return await fn({ ...c, lockWaits });
+        return await fn({ ...c, lockWaits, sendAhead: guard });
       } finally {
         await lockWaits.stop();
       }

@@ -39,10 +39,10 @@ export async function remediate(o: RemediateOptions): Promise<RemediateResult> {
   const record = o.rehearsal ? readRecord(o.rehearsal) : undefined;
   if (record) checkRecord(record, units, o.rehearsalMaxAgeMs ?? 7 * 24 * 3600 * 1000);
   const syntaxCheck = syntaxCheckOf(units);
-  return withLockedDatabase(o, 'remediate', async ({ session, runId, lockWaits }) => {
+  return withLockedDatabase(o, 'remediate', async ({ session, runId, lockWaits, sendAhead }) => {
     let postVerification: PostVerification | undefined;
     const result = await runSequence({
-      session, log: o.log, runId, lockWaits, units, syntaxCheck, to: o.to, skip: o.skip, singleTransaction: o.singleTransaction, dryRun: o.dryRun, confirm: o.confirm,
+      session, log: o.log, runId, lockWaits, sendAhead, units, syntaxCheck, to: o.to, skip: o.skip, singleTransaction: o.singleTransaction, dryRun: o.dryRun, confirm: o.confirm,
       windowEnd: o.windowEnd, estimateMs: record ? estimates(record) : undefined,
       afterAll: async (s, scope) => {
         postVerification = await postVerify(s, scope);

@@ -11,7 +11,7 @@ export interface UpOptions extends CommonOptions {
 export async function up(o: UpOptions): Promise<SequenceResult> {
   const units = migrationUnits(o);
   const syntaxCheck = syntaxCheckOf(units);
-  return withLockedDatabase(o, 'up', ({ session, runId, lockWaits }) =>
-    runSequence({ session, log: o.log, runId, lockWaits, units, syntaxCheck, to: o.target, dryRun: o.dryRun, singleTransaction: o.singleTransaction }),
+  return withLockedDatabase(o, 'up', ({ session, runId, lockWaits, sendAhead }) =>
+    runSequence({ session, log: o.log, runId, lockWaits, sendAhead, units, syntaxCheck, to: o.target, dryRun: o.dryRun, singleTransaction: o.singleTransaction }),
   );
 }

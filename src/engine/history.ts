@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Session } from '../db/session';
+import type { Logger } from '../log';
 import { RUNNER_VERSION } from '../version';
 import type { UnitKind } from './units';
 
@@ -35,13 +36,28 @@ const DDL = readFileSync(path.join(__dirname, 'history.sql'), 'utf8');
 
 /** The history table is the umzug storage; it lives in schema "migrate". */
 export class History {
-  /** Creates the tracking schema, or adds what an older version of it lacks; called while holding the run lock. */
-  static async ensure(s: Session): Promise<void> {
-    const [{ present }] = await s.query<{ present: boolean }>(
-      "select to_regclass('migrate.history') is not null and to_regprocedure('migrate.require_applied(uuid,text)') is not null as present",
+  /**
+   * Creates the tracking schema, or adds what an older version of it lacks; called while
+   * holding the run lock. Answers whether the guard for sending units ahead is there: a
+   * role that may write the history but not create in its schema runs units one by one.
+   */
+  static async ensure(s: Session, log?: Logger): Promise<{ guard: boolean }> {
+    const [state] = await s.query<{ table: boolean; guard: boolean }>(
+      "select to_regclass('migrate.history') is not null as table, to_regprocedure('migrate.require_applied(uuid,text)') is not null as guard",
     );
-    // Every statement in history.sql is idempotent.
-    if (!present) await s.script(DDL, 'history.sql');
+    if (state.table && state.guard) return { guard: true };
+    if (!state.table) {
+      await s.script(DDL, 'history.sql');
+      return { guard: true };
+    }
+    // Every statement in history.sql is idempotent; this adds the guard to an older schema.
+    try {
+      await s.script(DDL, 'history.sql');
+      return { guard: true };
+    } catch (err) {
+      log?.warn({ err: (err as Error).message }, 'could not add migrate.require_applied to the history schema; units run one round trip after another');
+      return { guard: false };
+    }
   }
 
   /** Latest state per unit in one query; empty when the schema was never created (read-only callers). */

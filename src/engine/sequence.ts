@@ -34,6 +34,8 @@ export interface SequenceOptions {
   estimateMs?: (unit: Unit) => number | undefined;
   /** Measures each unit's lock waits (from the lock connection). */
   lockWaits?: LockWaitMonitor;
+  /** The history has migrate.require_applied, so one-trip units may be sent ahead (see execute). */
+  sendAhead?: boolean;
   /**
    * Syntax issues of every unit's up file, already under way while the run connected (see
    * startSyntaxCheck); only pending units' issues count. Without it the pending files are
@@ -118,7 +120,7 @@ export async function runSequence(o: SequenceOptions): Promise<SequenceResult> {
     // starts on the server only if this one committed (sendUnit's guard), so the server does
     // exactly what it would one by one, without waiting a round trip between units. Not with
     // a window to respect (each unit is checked just before it starts) or inside a transaction.
-    const pipelined = !session.inTransaction && !o.windowEnd;
+    const pipelined = !!o.sendAhead && !session.inTransaction && !o.windowEnd;
     let ahead: SentUnit | undefined;
     const umzug = new Umzug<object>({
       migrations: toRun.map((p, index) => ({

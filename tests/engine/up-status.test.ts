@@ -175,6 +175,33 @@ describe('consecutive one-round-trip units (sent before the previous COMMIT is a
     expect(guard).toBe(true);
     expect(await tables()).toEqual(expect.arrayContaining(['chain_new', 'chain_old']));
   });
+
+  test('a role that may write the history but not create in its schema runs the units one by one', async () => {
+    // The history schema exists (created by postgres); the guard is missing, and this role cannot add it.
+    expect((await runCli([...args(migrationsProject({})), 'up'])).code).toBe(0);
+    await db.sql`drop function if exists migrate.require_applied(uuid, text)`;
+    const role = `migrate_writer_${db.name.replace(/\W/g, '_')}`.slice(0, 63);
+    await db.sql.unsafe(`create role ${role} login password 'writer-pw'`);
+    try {
+      await db.sql.unsafe(`grant usage on schema migrate to ${role}; grant select, insert on migrate.history to ${role};
+        grant usage on sequence migrate.history_id_seq to ${role}; grant create on schema public to ${role}`);
+      const url = new URL(db.url);
+      url.username = role;
+      url.password = 'writer-pw';
+      const p = migrationsProject({
+        '0001_chain_w1.sql': 'create table chain_w1 (id int);\n',
+        '0002_chain_w2.sql': 'create table chain_w2 (id int);\n',
+      });
+      const run = await runCli(['--database-url', url.toString(), '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir, 'up', '--json']);
+      expect(run.code).toBe(0);
+      expect(run.json().units.map((u: { action: string }) => u.action)).toEqual(['applied', 'applied']);
+      expect(await tables()).toEqual(expect.arrayContaining(['chain_w1', 'chain_w2']));
+      const [{ guard }] = await db.sql`select to_regprocedure('migrate.require_applied(uuid,text)') is not null as guard`;
+      expect(guard).toBe(false);
+    } finally {
+      await db.sql.unsafe(`drop owned by ${role}; drop role ${role}`);
+    }
+  });
 });
 
 describe('logs', () => {

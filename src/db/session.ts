@@ -104,14 +104,10 @@ export class Session {
       query: 'select set_config($1, $2, true), set_config($3, $4, true)',
       params: ['lock_timeout', this.timeouts.lockTimeout, 'statement_timeout', this.timeouts.statementTimeout],
     };
-    try {
-      const results = await this.pipeline([{ script: 'begin', file: '(begin)' }, settings, ...steps, { script: 'commit', file: '(commit)' }]);
-      return results.slice(2, -1);
-    } catch (err) {
-      // COMMIT of an aborted transaction already rolled it back; this only covers a failed COMMIT path.
-      await this.runner.unsafe('rollback').simple().catch(() => undefined);
-      throw err;
-    }
+    // No ROLLBACK after a failure: the pipeline settles only once COMMIT was answered, and a
+    // COMMIT of an aborted transaction rolls it back, as does a COMMIT that fails itself.
+    const results = await this.pipeline([{ script: 'begin', file: '(begin)' }, settings, ...steps, { script: 'commit', file: '(commit)' }]);
+    return results.slice(2, -1);
   }
 
   /**

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { runCli } from '../harness/cli';
 import { migrationsProject } from '../harness/fixtures';
@@ -127,8 +129,11 @@ describe('consecutive one-round-trip units (sent before the previous COMMIT is a
       '0003_chain_c.sql': 'create table chain_c (id int primary key);\n',
       '0004_chain_d.sql': 'create table chain_d (id int primary key);\n',
     });
-    const run = await runCli([...args(p), 'up', '--json']);
+    const logFile = path.join(tempDir('migrate-chain-log-'), 'run.jsonl');
+    const run = await runCli([...args(p), 'up', '--json', '--log-file', logFile]);
     expect(run.code).toBe(1);
+    // Each aborted transaction was closed by its own COMMIT: no stray ROLLBACK warnings.
+    expect(readFileSync(logFile, 'utf8')).not.toMatch(/no transaction in progress/);
     expect(run.json().units.map((u: { name: string; action: string }) => `${u.name} ${u.action}`)).toEqual([
       '0001_chain_a applied', '0002_chain_b failed', '0003_chain_c skipped', '0004_chain_d skipped',
     ]);

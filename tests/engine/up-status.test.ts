@@ -211,8 +211,6 @@ describe('consecutive one-round-trip units (sent before the previous COMMIT is a
 
 describe('logs', () => {
   test('--log-file receives pino JSON lines for each unit, with the run id and no password', async () => {
-    const { readFileSync } = require('node:fs') as typeof import('node:fs');
-    const path = require('node:path') as typeof import('node:path');
     const p = migrationsProject({ '0001_logged.sql': 'create table logged (id int);\n' });
     const file = path.join(tempDir('log-'), 'run.jsonl');
     const run = await runCli([...args(p), 'up', '--log-file', file, '--log-level', 'info']);

@@ -33,6 +33,7 @@ export interface UnitRecord {
 }
 
 const DDL = readFileSync(path.join(__dirname, 'history.sql'), 'utf8');
+const GUARD_DDL = readFileSync(path.join(__dirname, 'history-guard.sql'), 'utf8');
 
 /** The history table is the umzug storage; it lives in schema "migrate". */
 export class History {
@@ -45,14 +46,14 @@ export class History {
     const [state] = await s.query<{ table: boolean; guard: boolean }>(
       "select to_regclass('migrate.history') is not null as table, to_regprocedure('migrate.require_applied(uuid,text)') is not null as guard",
     );
-    if (state.table && state.guard) return { guard: true };
     if (!state.table) {
-      await s.script(DDL, 'history.sql');
+      await s.script(DDL + GUARD_DDL, 'history.sql');
       return { guard: true };
     }
-    // Every statement in history.sql is idempotent; this adds the guard to an older schema.
+    if (state.guard) return { guard: true };
+    // A history schema from an earlier version of this runner: add the guard to it.
     try {
-      await s.script(DDL, 'history.sql');
+      await s.script(GUARD_DDL, 'history-guard.sql');
       return { guard: true };
     } catch (err) {
       log?.warn({ err: (err as Error).message }, 'could not add migrate.require_applied to the history schema; units run one round trip after another');

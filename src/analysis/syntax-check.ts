@@ -30,3 +30,15 @@ export async function startSyntaxCheck(files: ReadonlyArray<{ file: string; text
   if (slice.length) issues.push(...(await syntaxErrors(slice)));
   return issues;
 }
+
+/**
+ * Starts the syntax check of every unit's up step for a run; it proceeds while the run
+ * connects, locks and reads its history (runSequence's syntaxCheck keeps only pending units'
+ * issues). Imported only by the commands that apply units, so `status` never loads the parser.
+ */
+export function syntaxCheckOf(units: ReadonlyArray<{ up: { path: string; text: string } }>): Promise<SqlSyntaxIssue[]> {
+  const check = startSyntaxCheck(units.map((u) => ({ file: u.up.path, text: u.up.text })));
+  // Awaited by runSequence, unless the run stops before (a refused connection): then nobody waits for it.
+  check.catch(() => undefined);
+  return check;
+}

@@ -7,8 +7,6 @@ import { History } from '../engine/history';
 import { withRunLock } from '../engine/lock';
 import { LockWaitMonitor } from '../engine/lock-waits';
 import { loadMigrations, loadPhases, type Unit } from '../engine/units';
-import { startSyntaxCheck } from '../analysis/syntax-check';
-import type { SqlSyntaxIssue } from '../analysis/types';
 import type { Logger } from '../log';
 
 /** What every command takes; the CLI builds it once from the shared flags. */
@@ -97,15 +95,4 @@ export function allUnits(o: CommonOptions, opts: { phases: boolean } = { phases:
   const phases = loadPhases(path.resolve(o.phasesDir), migrations);
   const wrapped = new Set(phases.map((u) => u.name));
   return [...phases, ...migrations.filter((m) => !wrapped.has(m.name))];
-}
-
-/**
- * Starts the syntax check of every unit's up step; it runs while the run connects, locks and
- * reads its history (runSequence's syntaxCheck keeps only pending units' issues).
- */
-export function syntaxCheckOf(units: readonly Unit[]): Promise<SqlSyntaxIssue[]> {
-  const check = startSyntaxCheck(units.map((u) => ({ file: u.up.path, text: u.up.text })));
-  // Awaited by runSequence, unless the run stops before (a refused connection): then nobody waits for it.
-  check.catch(() => undefined);
-  return check;
 }

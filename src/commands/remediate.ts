@@ -1,3 +1,4 @@
+import { syntaxCheckOf } from '../analysis/syntax-check';
 import { runSequence, type PlannedUnit, type SequenceResult } from '../engine/sequence';
 import { NotApprovedError } from '../errors';
 import type { Session } from '../db/session';
@@ -5,7 +6,7 @@ import type { Unit } from '../engine/units';
 import { verifyUnit } from '../engine/unit-checks';
 import { checkRecord, estimates, readRecord } from '../engine/rehearsal-record';
 import { failed, type CheckResult } from '../verify/checks';
-import { phaseUnits, syntaxCheckOf, withLockedDatabase, type CommonOptions } from './common';
+import { phaseUnits, withLockedDatabase, type CommonOptions } from './common';
 
 export interface RemediateOptions extends CommonOptions {
   to?: string;

@@ -1,5 +1,6 @@
+import { syntaxCheckOf } from '../analysis/syntax-check';
 import { runSequence, type SequenceResult } from '../engine/sequence';
-import { migrationUnits, syntaxCheckOf, withLockedDatabase, type CommonOptions } from './common';
+import { migrationUnits, withLockedDatabase, type CommonOptions } from './common';
 
 export interface UpOptions extends CommonOptions {
   target?: string;

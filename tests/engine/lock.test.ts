@@ -41,7 +41,8 @@ describe('one run at a time', () => {
 describe('lock waits', () => {
   test('the time a unit waits for a table lock held by live traffic is measured and reported', async () => {
     await db.sql`create table busy (id int)`;
-    const p = migrationsProject({ '0001_alter_busy.sql': 'alter table busy add column note text;\n' });
+    // The second unit is sent while the first waits; its own figure stays its own.
+    const p = migrationsProject({ '0001_alter_busy.sql': 'alter table busy add column note text;\n', '0002_after_busy.sql': 'create table after_busy (id int);\n' });
     const holder = postgres(db.url, { max: 1, onnotice: () => undefined });
     try {
       const released = holder.begin(async (tx) => {
@@ -52,10 +53,11 @@ describe('lock waits', () => {
       const run = await runCli(['--database-url', db.url, '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir, 'up', '--json', '--lock-timeout', '10s']);
       await released;
       expect(run.code).toBe(0);
-      const [unit] = run.json().units;
+      const [unit, after] = run.json().units;
       expect(unit).toMatchObject({ name: '0001_alter_busy', action: 'applied' });
       expect(unit.lockWaitMs).toBeGreaterThanOrEqual(500);
       expect(unit.lockWaitMs).toBeLessThanOrEqual(unit.durationMs);
+      expect(after).toMatchObject({ name: '0002_after_busy', action: 'applied', lockWaitMs: 0 });
     } finally {
       await holder.end();
     }
@@ -65,7 +67,10 @@ describe('lock waits', () => {
 describe('timeouts from flags', () => {
   test('--lock-timeout: a unit that cannot get its table lock in time is rolled back and exits 5', async () => {
     await db.sql`create table guarded (id int)`;
-    const p = migrationsProject({ '0001_alter_guarded.sql': 'create table side_effect (id int);\nalter table guarded add column note text;\n' });
+    const p = migrationsProject({
+      '0001_alter_guarded.sql': 'create table side_effect (id int);\nalter table guarded add column note text;\n',
+      '0002_after_guarded.sql': 'create table after_guarded (id int);\n',
+    });
     const holder = postgres(db.url, { max: 1, onnotice: () => undefined });
     try {
       const held = holder.begin(async (tx) => {
@@ -78,8 +83,9 @@ describe('timeouts from flags', () => {
       expect(run.code).toBe(5);
       expect(run.stderr).toMatch(/0001_alter_guarded \(up\) failed at .*: canceling statement due to lock timeout/);
       expect(run.stderr).toMatch(/hint: a lock could not be had within --lock-timeout/);
-      const [{ t }] = await db.sql`select to_regclass('public.side_effect') as t`;
+      const [{ t, after }] = await db.sql`select to_regclass('public.side_effect') as t, to_regclass('public.after_guarded') as after`;
       expect(t).toBeNull();
+      expect(after).toBeNull();
     } finally {
       await holder.end();
     }

@@ -20,4 +20,3 @@ CREATE TABLE IF NOT EXISTS migrate.history (
 );
 
 CREATE INDEX IF NOT EXISTS history_unit_id_idx ON migrate.history (unit, id DESC);
-

@@ -59,7 +59,8 @@ export interface SentUnit {
  * Queues a one-trip unit's whole transaction on the work connection. With `after`, the
  * transaction first requires that unit's "applied" row of this run, so a unit sent before
  * its predecessor's COMMIT was confirmed aborts, changing nothing, if that COMMIT did not
- * happen. Outside a transaction only: inside one, units are savepoints.
+ * happen. Units are sent ahead only outside a transaction (see sequence.ts); inside one,
+ * atomic() makes the unit a savepoint.
  */
 export function sendUnit(ctx: RunContext, unit: Unit, precheck: CheckResult[], after?: string): SentUnit {
   const steps = [

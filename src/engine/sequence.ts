@@ -212,9 +212,9 @@ function checkWindow(unit: Unit, windowEnd: Date, estimateMs: number | undefined
  */
 async function preflight(pending: Unit[], o: SequenceOptions): Promise<Map<string, Unit>> {
   const pendingFiles = new Set(pending.map((u) => u.up.path));
-  const inThisThread = () => syntaxErrors(pending.map((u) => ({ file: u.up.path, text: u.up.text })));
+  const checkHere = () => syntaxErrors(pending.map((u) => ({ file: u.up.path, text: u.up.text })));
   // A check that broke (rather than found errors) is no reason to skip it: it is done again here.
-  const issues = o.syntaxCheck ? await o.syntaxCheck.then((all) => all.filter((e) => pendingFiles.has(e.file)), inThisThread) : await inThisThread();
+  const issues = o.syntaxCheck ? await o.syntaxCheck.then((all) => all.filter((e) => pendingFiles.has(e.file)), checkHere) : await checkHere();
   const errors = issues.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`);
   if (errors.length) throw new BlockedError(`syntax error${errors.length > 1 ? 's' : ''} in ${errors.length} unit(s); nothing was run`, 'fix the file; `migrate plan` shows every finding', errors);
   const out = new Map<string, Unit>();

@@ -1,4 +1,3 @@
-import { syntaxCheckOf } from '../analysis/syntax-check';
 import { runSequence, type PlannedUnit, type SequenceResult } from '../engine/sequence';
 import { NotApprovedError } from '../errors';
 import type { Session } from '../db/session';
@@ -39,11 +38,10 @@ export async function remediate(o: RemediateOptions): Promise<RemediateResult> {
   const units = phaseUnits(o);
   const record = o.rehearsal ? readRecord(o.rehearsal) : undefined;
   if (record) checkRecord(record, units, o.rehearsalMaxAgeMs ?? 7 * 24 * 3600 * 1000);
-  const syntaxCheck = syntaxCheckOf(units);
   return withLockedDatabase(o, 'remediate', async ({ session, runId, lockWaits, sendAhead }) => {
     let postVerification: PostVerification | undefined;
     const result = await runSequence({
-      session, log: o.log, runId, lockWaits, sendAhead, units, syntaxCheck, to: o.to, skip: o.skip, singleTransaction: o.singleTransaction, dryRun: o.dryRun, confirm: o.confirm,
+      session, log: o.log, runId, lockWaits, sendAhead, units, to: o.to, skip: o.skip, singleTransaction: o.singleTransaction, dryRun: o.dryRun, confirm: o.confirm,
       windowEnd: o.windowEnd, estimateMs: record ? estimates(record) : undefined,
       afterAll: async (s, scope) => {
         postVerification = await postVerify(s, scope);

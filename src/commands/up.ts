@@ -1,4 +1,3 @@
-import { syntaxCheckOf } from '../analysis/syntax-check';
 import { runSequence, type SequenceResult } from '../engine/sequence';
 import { migrationUnits, withLockedDatabase, type CommonOptions } from './common';
 
@@ -11,8 +10,7 @@ export interface UpOptions extends CommonOptions {
 /** `migrate up [TARGET]`: pending migrations from the migrations folder, in order. */
 export async function up(o: UpOptions): Promise<SequenceResult> {
   const units = migrationUnits(o);
-  const syntaxCheck = syntaxCheckOf(units);
   return withLockedDatabase(o, 'up', ({ session, runId, lockWaits, sendAhead }) =>
-    runSequence({ session, log: o.log, runId, lockWaits, sendAhead, units, syntaxCheck, to: o.target, dryRun: o.dryRun, singleTransaction: o.singleTransaction }),
+    runSequence({ session, log: o.log, runId, lockWaits, sendAhead, units, to: o.target, dryRun: o.dryRun, singleTransaction: o.singleTransaction }),
   );
 }

@@ -8,7 +8,6 @@ import { applyUnit, isOneTrip, sendUnit, type RunContext, type SentUnit, type Un
 import { precheckUnit } from './unit-checks';
 import type { LockWaitMonitor } from './lock-waits';
 import { parseSql, syntaxErrors } from '../analysis/parse';
-import type { SqlSyntaxIssue } from '../analysis/types';
 import { needsNoTransaction } from '../analysis/lint';
 import { resolveUnit, type Unit } from './units';
 
@@ -36,12 +35,6 @@ export interface SequenceOptions {
   lockWaits?: LockWaitMonitor;
   /** The history has migrate.require_applied, so one-trip units may be sent ahead (see execute). */
   sendAhead?: boolean;
-  /**
-   * Syntax issues of every unit's up file, already under way while the run connected (see
-   * startSyntaxCheck); only pending units' issues count. Without it the pending files are
-   * checked here.
-   */
-  syntaxCheck?: Promise<SqlSyntaxIssue[]>;
   /** Runs after the last unit, in the same transaction context (so a dry run sees the changes). */
   afterAll?: (session: Session, scope: Unit[]) => Promise<void>;
 }
@@ -211,11 +204,7 @@ function checkWindow(unit: Unit, windowEnd: Date, estimateMs: number | undefined
  * such a unit cannot be part of a dry run or a single transaction.
  */
 async function preflight(pending: Unit[], o: SequenceOptions): Promise<Map<string, Unit>> {
-  const pendingFiles = new Set(pending.map((u) => u.up.path));
-  const checkHere = () => syntaxErrors(pending.map((u) => ({ file: u.up.path, text: u.up.text })));
-  // A check that broke (rather than found errors) is no reason to skip it: it is done again here.
-  const issues = o.syntaxCheck ? await o.syntaxCheck.then((all) => all.filter((e) => pendingFiles.has(e.file)), checkHere) : await checkHere();
-  const errors = issues.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`);
+  const errors = (await syntaxErrors(pending.map((u) => ({ file: u.up.path, text: u.up.text })))).map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`);
   if (errors.length) throw new BlockedError(`syntax error${errors.length > 1 ? 's' : ''} in ${errors.length} unit(s); nothing was run`, 'fix the file; `migrate plan` shows every finding', errors);
   const out = new Map<string, Unit>();
   const ownTransaction: string[] = [];

@@ -1,6 +1,5 @@
 import { parseSql } from '../../src/analysis';
 import { syntaxErrors } from '../../src/analysis/parse';
-import { startSyntaxCheck } from '../../src/analysis/syntax-check';
 import { fixture } from './support/sql';
 
 describe('parseSql', () => {
@@ -106,27 +105,5 @@ describe('syntaxErrors (many files, one parser call)', () => {
     // Joined, these two parse ("select 'abc\n;\n'; select 1;"), alone neither does.
     const errors = await syntaxErrors([ok(1), { file: 'a.sql', text: "select 'abc" }, { file: 'b.sql', text: "'; select 1;" }]);
     expect(errors.map((e) => e.file)).toEqual(['a.sql', 'b.sql']);
-  });
-});
-
-describe('startSyntaxCheck (slices, between turns of the event loop)', () => {
-  // ~1 KB each, so 100 files span several parser slices.
-  const file = (n: number, body = `create table t${n} (id int);`) => ({ file: `${n}.sql`, text: `-- ${'padding '.repeat(120)}\n${body}\n` });
-
-  test('finds every bad file, in order, across slices, with its own line and column', async () => {
-    const files = Array.from({ length: 100 }, (_, i) => file(i));
-    files[3] = file(3, 'create table x (;');
-    files[97] = file(97, "select 'never closed");
-    const issues = await startSyntaxCheck(files);
-    expect(issues.map((e) => [e.file, e.line])).toEqual([['3.sql', 2], ['97.sql', 2]]);
-    expect(issues).toEqual(await syntaxErrors(files));
-  });
-
-  test('lets the event loop run while it parses', async () => {
-    let turns = 0;
-    const ticker = setInterval(() => turns++, 0);
-    await startSyntaxCheck(Array.from({ length: 300 }, (_, i) => file(i)));
-    clearInterval(ticker);
-    expect(turns).toBeGreaterThan(1);
   });
 });

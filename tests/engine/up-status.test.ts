@@ -97,7 +97,7 @@ describe('migrate up and status', () => {
     const files: Record<string, string> = {};
     for (let i = 1; i <= 40; i++) {
       const id = String(i).padStart(4, '0');
-      // ~1 KB each: the check reads them in several slices.
+      // ~1 KB each: the check parses many files in one parser call.
       files[`${id}_t${i}.sql`] = `-- ${'padding '.repeat(120)}\ncreate table syntax_t${i} (id int primary key);\n`;
     }
     files['0040_t40.sql'] = 'create table syntax_t40 (id int primary key);\ncreate index on syntax_t40 (id;\n';

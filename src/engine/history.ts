@@ -102,11 +102,11 @@ export class History {
         e.precheck === undefined ? null : JSON.stringify(e.precheck), e.detail === undefined ? null : JSON.stringify(e.detail)],
     };
   }
-}
 
-/** A step that aborts its transaction unless `unit` committed its "applied" row in this run. */
-export function requireAppliedStep(runId: string, unit: string): { query: string; params: unknown[] } {
-  return { query: 'select migrate.require_applied($1, $2)', params: [runId, unit] };
+  /** A step that aborts its transaction unless `unit` committed its "applied" row in this run. */
+  static requireAppliedStep(runId: string, unit: string): { query: string; params: unknown[] } {
+    return { query: 'select migrate.require_applied($1, $2)', params: [runId, unit] };
+  }
 }
 
 export function isApplied(r: UnitRecord | undefined): boolean {

@@ -7,7 +7,7 @@ import { checkAbsent } from '../verify/expectations';
 import { toUnitFailed } from './failure';
 import { locateFailure } from './locate';
 import { runOutsideTransaction } from './non-transactional';
-import { History, requireAppliedStep } from './history';
+import { History } from './history';
 import { hasVerify, verifyUnit } from './unit-checks';
 import type { Unit } from './units';
 
@@ -64,7 +64,7 @@ export interface SentUnit {
  */
 export function sendUnit(ctx: RunContext, unit: Unit, precheck: CheckResult[], after?: string): SentUnit {
   const steps = [
-    ...(after ? [requireAppliedStep(ctx.runId, after)] : []),
+    ...(after ? [History.requireAppliedStep(ctx.runId, after)] : []),
     { script: unit.up.text, file: unit.up.path },
     History.recordStep({ runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'applied', checksum: unit.checksum, precheck }),
   ];

@@ -22,14 +22,21 @@ export interface LoggerOptions {
   human?: NodeJS.WritableStream;
 }
 
-/** Lets the run id and database user reach every line without being passed around. */
+const RANK: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+
+/**
+ * `level` is for the screen. The log file records at least info whatever the screen shows,
+ * so a run's file says what happened even when the terminal was quiet.
+ */
 export function createLogger(options: LoggerOptions): Logger {
-  if (!options.file && (!options.human || options.level === 'silent')) return SILENT;
+  const screen = options.human && options.level !== 'silent' ? (options.level as pino.Level) : undefined;
+  if (!options.file && !screen) return SILENT;
   const pino = require('pino') as typeof import('pino');
+  const fileLevel: pino.Level | undefined = options.file ? (RANK[options.level] < RANK.info ? (options.level as pino.Level) : 'info') : undefined;
   const streams: pino.StreamEntry[] = [];
-  if (options.file) streams.push({ level: options.level === 'silent' ? 'info' : options.level, stream: pino.destination({ dest: options.file, sync: true, mkdir: true }) });
-  if (options.human) streams.push({ level: options.level === 'silent' ? 'fatal' : options.level, stream: humanStream(options.human) });
-  const level = options.file && options.level === 'silent' ? 'info' : options.level;
+  if (fileLevel) streams.push({ level: fileLevel, stream: pino.destination({ dest: options.file!, sync: true, mkdir: true }) });
+  if (screen) streams.push({ level: screen, stream: humanStream(options.human!, screen) });
+  const level = [fileLevel, screen].filter((l): l is pino.Level => !!l).sort((x, y) => RANK[x] - RANK[y])[0];
   return pino({ level, base: undefined, redact: { paths: ['password', '*.password'], censor: '***' } }, pino.multistream(streams));
 }
 
@@ -37,11 +44,14 @@ const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 4
 const SKIP = new Set(['level', 'time', 'msg', 'pid', 'hostname']);
 
 /** Short readable lines: "12:00:01 info  applied unit=0023_x durationMs=12". */
-function humanStream(out: NodeJS.WritableStream): Writable {
+function humanStream(out: NodeJS.WritableStream, level: LogLevel): Writable {
   return new Writable({
     write(chunk, _enc, done) {
       try {
         const rec = JSON.parse(String(chunk));
+        // The server's NOTICEs (e.g. "relation already exists, skipping") belong in the log
+        // file; on the screen they would read as the runner's own words.
+        if (rec.notice && RANK[level] > RANK.debug) return done();
         const time = new Date(rec.time ?? Date.now()).toISOString().slice(11, 19);
         const extras = Object.entries(rec)
           .filter(([k, v]) => !SKIP.has(k) && v !== undefined && typeof v !== 'object')

@@ -1,8 +1,12 @@
+import type { Argv } from 'yargs';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { serverErrorMessage, serverErrorPosition } from '../db/session';
 import { UsageError, MigrateError } from '../errors';
 import { withDatabase, type CommonOptions } from './common';
+import { commonOptions, formatOf, type GlobalArgv } from './flags';
+import type { Io, Outcome } from './io';
+import { json } from '../render/run';
 
 export interface BaselineOptions extends CommonOptions {
   dir: string;
@@ -38,4 +42,15 @@ export async function loadBaseline(o: BaselineOptions): Promise<BaselineResult> 
     }),
   );
   return { files: names, durationMs: Math.round(performance.now() - started) };
+}
+
+type BaselineArgv = GlobalArgv & { dir: string };
+
+export function builder(y: Argv): Argv {
+  return y.option('dir', { type: 'string', default: 'database/baseline', describe: 'folder of .sql files, loaded in name order in one transaction' });
+}
+
+export async function handler(a: BaselineArgv, io: Io): Promise<Outcome> {
+  const r = await loadBaseline({ ...commonOptions(a, io), dir: a.dir });
+  return { out: formatOf(a) === 'json' ? json(r) : `loaded ${r.files.length} baseline files (${r.files.join(', ')}) in ${r.durationMs} ms\n`, exitCode: 0 };
 }

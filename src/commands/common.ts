@@ -8,17 +8,21 @@ import { withRunLock } from '../engine/lock';
 import { LockWaitMonitor } from '../engine/lock-waits';
 import { loadMigrations, loadPhases, type Unit } from '../engine/units';
 import type { Logger } from '../log';
+import { UsageError } from '../errors';
 
 /** What every command takes; the CLI builds it once from the shared flags. */
 export interface CommonOptions {
   databaseUrl?: string;
   migrationsDir: string;
-  phasesDir: string;
+  /** Absent in a project without phases (see unitFolders in flags.ts). */
+  phasesDir?: string;
   /** How long to wait for another runner's lock before exit 5. */
   lockWaitMs: number;
   timeouts: Timeouts;
   log: Logger;
   env?: NodeJS.ProcessEnv;
+  /** Chosen by the command before it connects, so even a refusal can name its run. */
+  runId?: string;
 }
 
 export const DEFAULTS = {
@@ -28,10 +32,21 @@ export const DEFAULTS = {
   timeouts: { lockTimeout: '5s', statementTimeout: '0' } as Timeouts,
 };
 
+/** What a confirmation shows of the database about to be changed. */
+export interface Target {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  serverVersion: string;
+}
+
 export interface Connected {
   session: Session;
   settings: ConnectionSettings;
   runId: string;
+  /** Host, port, database, user and server version (one query, only when asked). */
+  target(): Promise<Target>;
   /** With the run lock: measures each unit's lock waits from the lock connection. */
   lockWaits?: LockWaitMonitor;
   /** With the run lock: the history has the guard that lets units be sent ahead (runSequence's sendAhead). */
@@ -73,7 +88,11 @@ async function connected<T>(o: CommonOptions, withLock: boolean, fn: (c: Connect
     const failure = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
     const session = await Session.open(work!, o.log, o.timeouts);
-    return await fn({ session, settings, runId: randomUUID() }, lock);
+    const target = async (): Promise<Target> => {
+      const [{ v }] = await session.query<{ v: string }>("select current_setting('server_version') as v");
+      return { host: settings.host, port: settings.port, database: settings.database, user: settings.user, serverVersion: v };
+    };
+    return await fn({ session, settings, runId: o.runId ?? randomUUID(), target }, lock);
   } finally {
     await Promise.all([work, lock].map((s) => s?.end({ timeout: 5 }).catch(() => undefined)));
   }
@@ -85,13 +104,17 @@ export function migrationUnits(o: CommonOptions): Unit[] {
 
 /** The remediation sequence: the phases, with the migrations they wrap. */
 export function phaseUnits(o: CommonOptions): Unit[] {
+  if (!o.phasesDir) {
+    throw new UsageError('this project has no phases folder, so there is no remediation sequence to run',
+      `pass --phases-dir DIR; the default folder "${DEFAULTS.phasesDir}" is used only with the default migrations folder; \`migrate up\` applies the migrations folder`);
+  }
   return loadPhases(path.resolve(o.phasesDir), migrationUnits(o));
 }
 
 /** Every unit the project knows: the phases' sequence, then migrations no phase wraps. */
 export function allUnits(o: CommonOptions, opts: { phases: boolean } = { phases: true }): Unit[] {
   const migrations = migrationUnits(o);
-  if (!opts.phases) return migrations;
+  if (!opts.phases || !o.phasesDir) return migrations;
   const phases = loadPhases(path.resolve(o.phasesDir), migrations);
   const wrapped = new Set(phases.map((u) => u.name));
   return [...phases, ...migrations.filter((m) => !wrapped.has(m.name))];

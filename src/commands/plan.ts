@@ -1,3 +1,4 @@
+import type { Argv } from 'yargs';
 import { analyzeSequence, parseUnits, neededObjects } from '../analysis/unit-analysis';
 import type { Finding, Gap, SqlSyntaxIssue } from '../analysis/types';
 import { catalogFacts } from '../db/catalog-facts';
@@ -6,6 +7,11 @@ import { drifted } from '../engine/sequence';
 import { precheckUnit } from '../engine/unit-checks';
 import type { CheckResult } from '../verify/checks';
 import { migrationUnits, phaseUnits, withDatabase, type CommonOptions } from './common';
+import { commonOptions, formatOf, outputFlags, type GlobalArgv, type OutputArgv } from './flags';
+import type { Io, Outcome } from './io';
+import { emit } from './outcome';
+import { json } from '../render/run';
+import { renderPlanMarkdown, renderPlanText, planJson } from './plan-render';
 
 export interface PlanOptions extends CommonOptions {
   /** Plan the remediation sequence (the phases) instead of the migrations folder. */
@@ -34,6 +40,8 @@ export interface PlanResult {
   gaps: Gap[];
   findings: Finding[];
   syntaxErrors: SqlSyntaxIssue[];
+  /** What to do next when blocked, e.g. that the remediation phases may provide the gaps. */
+  hint?: string;
 }
 
 /**
@@ -68,6 +76,22 @@ export async function plan(o: PlanOptions): Promise<PlanResult> {
       ready, mode: o.remediate ? 'remediate' : 'up', database: settings.display, units: details,
       alreadyApplied: units.filter((u) => isApplied(states.get(u.name))).map((u) => u.name), drifted: drift,
       gaps: analysis.gaps, findings, syntaxErrors,
+      hint: !ready && !o.remediate && analysis.gaps.length > 0 && o.phasesDir
+        ? 'the remediation phases may provide what is missing: `migrate plan --remediate` plans them, `migrate remediate` applies them'
+        : undefined,
     };
   });
+}
+
+type PlanArgv = GlobalArgv & OutputArgv & { remediate: boolean };
+
+export function builder(y: Argv): Argv {
+  return outputFlags(y).option('remediate', { type: 'boolean', default: false, describe: 'plan the remediation phases instead of the migrations folder' });
+}
+
+export async function handler(a: PlanArgv, io: Io): Promise<Outcome> {
+  const r = await plan({ ...commonOptions(a, io), remediate: a.remediate });
+  const format = formatOf(a);
+  const out = format === 'json' ? json(planJson(r)) : format === 'markdown' ? renderPlanMarkdown(r) : renderPlanText(r);
+  return emit(a, out, { exitCode: r.ready ? 0 : 3, summary: `migrate plan${r.mode === 'remediate' ? ' --remediate' : ''}: ${r.ready ? 'READY' : 'BLOCKED'}` });
 }

@@ -2,13 +2,13 @@ import { diffFingerprints, describeDiff, fingerprint, isEmptyDiff, type Fingerpr
 import { renderVerifyMarkdown } from '../render/markdown';
 import { writeOutput } from '../render/output';
 import type { CommonOptions } from './common';
-import { planHash, writeRecord, type RehearsalRecord } from '../engine/rehearsal-record';
+import { planHash, type RehearsalRecord } from '../engine/rehearsal-record';
 import { RUNNER_VERSION } from '../version';
 import { phaseUnits, withDatabase } from './common';
 import { plan } from './plan';
 import { remediate } from './remediate';
 import { rollback } from './rollback';
-import { rehearse, type RehearseOptions, type RehearseResult, type StoryContext } from './rehearse';
+import type { StoryContext } from './rehearse-server';
 import { verify } from './verify';
 
 type Step = [string, () => Promise<{ ok: boolean; summary: string; expected?: string }>];
@@ -95,13 +95,4 @@ export function buildRecord(o: CommonOptions, facts: StoryFacts, serverVersion: 
       locks: facts.locks?.get(u.name) ?? [],
     })),
   };
-}
-
-/** `migrate rehearse`: the story on an embedded server, and the record when asked for. */
-export async function runRehearsal(o: RehearseOptions & { record?: string }): Promise<RehearseResult & { recordPath?: string }> {
-  const facts: StoryFacts = {};
-  const r = await rehearse(o, (ctx) => story(ctx, facts));
-  if (!o.record || !r.ok) return r;
-  writeRecord(o.record, buildRecord({ ...o, databaseUrl: undefined }, facts, r.serverVersion));
-  return { ...r, recordPath: o.record };
 }

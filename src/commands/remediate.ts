@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { Argv } from 'yargs';
 import { runSequence, type PlannedUnit, type SequenceResult } from '../engine/sequence';
 import { NotApprovedError } from '../errors';
 import type { Session } from '../db/session';
@@ -6,6 +8,12 @@ import { verifyUnit } from '../engine/unit-checks';
 import { checkRecord, estimates, readRecord } from '../engine/rehearsal-record';
 import { failed, type CheckResult } from '../verify/checks';
 import { phaseUnits, withLockedDatabase, type CommonOptions } from './common';
+import { confirmation, planLines, type Confirm } from './confirm';
+import { commonOptions, confirmFlags, dryRunFlag, guardFlags, outputFlags, parseDuration, type ConfirmArgv, type DryRunArgv, type GlobalArgv, type GuardArgv, type OutputArgv } from './flags';
+import type { Io, Outcome } from './io';
+import { runOutcome } from './outcome';
+import { parseWindowEnd, sequenceFlags, type SequenceArgv } from './run-flags';
+import { renderRun } from '../render/run';
 
 export interface RemediateOptions extends CommonOptions {
   to?: string;
@@ -18,7 +26,7 @@ export interface RemediateOptions extends CommonOptions {
   rehearsal?: string;
   rehearsalMaxAgeMs?: number;
   /** Asked before the first change (the CLI passes one on a terminal unless --yes). */
-  confirm?: (plan: PlannedUnit[]) => Promise<boolean>;
+  confirm?: Confirm;
 }
 
 export interface PostVerification {
@@ -38,10 +46,11 @@ export async function remediate(o: RemediateOptions): Promise<RemediateResult> {
   const units = phaseUnits(o);
   const record = o.rehearsal ? readRecord(o.rehearsal) : undefined;
   if (record) checkRecord(record, units, o.rehearsalMaxAgeMs ?? 7 * 24 * 3600 * 1000);
-  return withLockedDatabase(o, 'remediate', async ({ session, runId, lockWaits, sendAhead }) => {
+  return withLockedDatabase(o, 'remediate', async ({ session, runId, lockWaits, sendAhead, target }) => {
     let postVerification: PostVerification | undefined;
+    const confirm = o.confirm && (async (plan: PlannedUnit[]) => o.confirm!({ target: await target(), lines: planLines(plan), question: `Apply ${plan.filter((p) => p.action === 'apply').length} unit(s)` }));
     const result = await runSequence({
-      session, log: o.log, runId, lockWaits, sendAhead, units, to: o.to, skip: o.skip, singleTransaction: o.singleTransaction, dryRun: o.dryRun, confirm: o.confirm,
+      session, log: o.log, runId, lockWaits, sendAhead, units, to: o.to, skip: o.skip, singleTransaction: o.singleTransaction, dryRun: o.dryRun, confirm,
       windowEnd: o.windowEnd, estimateMs: record ? estimates(record) : undefined,
       afterAll: async (s, scope) => {
         postVerification = await postVerify(s, scope);
@@ -59,4 +68,34 @@ async function postVerify(s: Session, scope: Unit[]): Promise<PostVerification> 
   const units = [];
   for (const u of scope) units.push({ name: u.name, checks: await verifyUnit(s, u) });
   return { ok: units.every((u) => failed(u.checks).length === 0), units };
+}
+
+type RemediateArgv = GlobalArgv & GuardArgv & OutputArgv & DryRunArgv & ConfirmArgv & SequenceArgv & {
+  skip?: string[];
+  to?: string;
+  rehearsal?: string;
+  'rehearsal-max-age': string;
+};
+
+export function builder(y: Argv): Argv {
+  return sequenceFlags(confirmFlags(dryRunFlag(outputFlags(guardFlags(y)), 'execute everything in a transaction, report, roll it back')))
+    .option('skip', { type: 'string', array: true, describe: 'a unit not to run (e.g. 04-smoke-test-data)' })
+    .option('to', { type: 'string', describe: 'stop after this phase' })
+    .option('rehearsal', { type: 'string', describe: 'a rehearsal record (migrate rehearse --record): the plan must match it' })
+    .option('rehearsal-max-age', { type: 'string', default: '7d', describe: 'how old the rehearsal record may be' });
+}
+
+export async function handler(a: RemediateArgv, io: Io): Promise<Outcome> {
+  const runId = randomUUID();
+  return runOutcome(a, 'migrate remediate', { runId, dryRun: a['dry-run'] }, () => remediate({
+    ...commonOptions(a, io, runId),
+    to: a.to,
+    skip: a.skip ?? [],
+    singleTransaction: a['single-transaction'],
+    dryRun: a['dry-run'],
+    confirm: confirmation('remediate', a, io),
+    windowEnd: a['window-end'] === undefined ? undefined : parseWindowEnd(a['window-end']),
+    rehearsal: a.rehearsal,
+    rehearsalMaxAgeMs: parseDuration(a['rehearsal-max-age'], 'rehearsal-max-age'),
+  }), (r, format) => renderRun('migrate remediate', r, format, { postVerification: r.postVerification }));
 }

@@ -1,3 +1,6 @@
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Argv } from 'yargs';
 import { Umzug } from '../engine/umzug';
 import { RollbackSignal, type Session } from '../db/session';
 import { appliedDependants } from '../engine/dependencies';
@@ -9,6 +12,11 @@ import { resolveUnit, type Unit } from '../engine/units';
 import { asMigrateError, BlockedError, MigrateError, UsageError } from '../errors';
 import { failed, summarize, type CheckResult } from '../verify/checks';
 import { allUnits, withLockedDatabase, type CommonOptions } from './common';
+import { confirmation, type Confirm } from './confirm';
+import { commonOptions, confirmFlags, dryRunFlag, guardFlags, outputFlags, type ConfirmArgv, type DryRunArgv, type GlobalArgv, type GuardArgv, type OutputArgv } from './flags';
+import type { Io, Outcome } from './io';
+import { runOutcome } from './outcome';
+import { cell, json, renderRunMarkdown, renderRunText, runJson, type OutputFormat } from '../render/run';
 
 export interface RollbackOptions extends CommonOptions {
   unit: string;
@@ -17,6 +25,8 @@ export interface RollbackOptions extends CommonOptions {
   cascade?: boolean;
   /** After the rollback, prove in a rolled-back transaction that the units apply again. */
   reapplyCheck?: boolean;
+  /** Asked before the first change (the CLI passes one on a terminal unless --yes or --dry-run). */
+  confirm?: Confirm;
 }
 
 export interface RollbackResult {
@@ -38,7 +48,7 @@ export interface RollbackResult {
 export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
   const units = allUnits(o);
   const target = resolveUnit(units, o.unit);
-  return withLockedDatabase(o, `rollback ${target.name}`, async ({ session, runId }) => {
+  return withLockedDatabase(o, `rollback ${target.name}`, async ({ session, runId, target: targetOf }) => {
     const states = await History.latest(session);
     if (!isApplied(states.get(target.name))) {
       return { ok: true, dryRun: !!o.dryRun, runId, units: [{ name: target.name, kind: target.kind, action: 'skipped', durationMs: 0, reason: 'not applied' }], dataLoss: [] };
@@ -59,6 +69,14 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
     if (dataLoss.length > 0 && !o.allowDataLoss) {
       throw new BlockedError(`rolling back would delete data: ${dataLoss.map((d) => `${d.table} holds ${d.rows} row${d.rows === 1 ? '' : 's'}`).join(', ')}`,
         'export what you need, then pass --allow-data-loss', dataLoss.map((d) => `${d.unit}: ${d.table}: ${d.rows} rows`));
+    }
+
+    if (o.confirm && !o.dryRun) {
+      const lines = ['Will roll back, newest first:', ...order.map((u) => `  ↶ ${u.name}  (runs ${path.relative(process.cwd(), u.down!.path) || u.down!.path})`),
+        ...dataLoss.map((d) => `  data removed: ${d.table} holds ${d.rows} row(s)`)];
+      if (!(await o.confirm({ target: await targetOf(), lines, question: `Roll back ${order.length} unit(s)` }))) {
+        throw new MigrateError('declined at the prompt; nothing was changed', 3);
+      }
     }
 
     const results: UnitResult[] = [];
@@ -110,4 +128,48 @@ async function reapplyRehearsal(s: Session, forward: Unit[]): Promise<{ ok: bool
 
 function detailOf(detail: Record<string, unknown> | null | undefined): ApplyDetail | null {
   return detail && typeof detail === 'object' && 'before' in detail && 'footprint' in detail ? (detail as unknown as ApplyDetail) : null;
+}
+
+type RollbackArgv = GlobalArgv & GuardArgv & OutputArgv & DryRunArgv & ConfirmArgv & {
+  unit: string;
+  'allow-data-loss': boolean;
+  cascade: boolean;
+  'reapply-check': boolean;
+};
+
+export function builder(y: Argv): Argv {
+  return confirmFlags(dryRunFlag(outputFlags(guardFlags(y)), 'roll back inside a transaction, report, undo'))
+    .positional('unit', { type: 'string', demandOption: true, describe: 'a number prefix (0024), a full name, or a phase (01-organization, 1)' })
+    .option('allow-data-loss', { type: 'boolean', default: false, describe: 'proceed although the unit\'s tables hold rows' })
+    .option('cascade', { type: 'boolean', default: false, describe: 'also roll back the units that depend on it, newest first' })
+    .option('reapply-check', { type: 'boolean', default: true, describe: 'afterwards prove in a rolled-back transaction that it applies again' });
+}
+
+export async function handler(a: RollbackArgv, io: Io): Promise<Outcome> {
+  const runId = randomUUID();
+  return runOutcome(a, 'migrate rollback', { runId, dryRun: a['dry-run'] }, () => rollback({
+    ...commonOptions(a, io, runId),
+    unit: a.unit,
+    dryRun: a['dry-run'],
+    allowDataLoss: a['allow-data-loss'],
+    cascade: a.cascade,
+    reapplyCheck: a['reapply-check'],
+    confirm: confirmation('rollback', a, io),
+  }), renderRollback);
+}
+
+export function renderRollback(r: RollbackResult, format: OutputFormat): string {
+  if (format === 'json') return json(runJson(r, { dataLoss: r.dataLoss, reapply: r.reapply }, true));
+  if (format === 'markdown') {
+    const checks = [...r.units.flatMap((u) => (u.checks ?? []).map((c) => ({ unit: u.name, ...c }))), ...(r.reapply?.checks ?? []).map((c) => ({ unit: '', ...c }))];
+    const more: string[] = [];
+    if (checks.length) more.push('', '## Proof', '', '| unit | check | result | detail |', '|---|---|---|---|', ...checks.map((c) => `| ${c.unit} | ${cell(c.check)} | ${c.ok ? 'ok' : '**failed**'} | ${cell(c.detail)} |`));
+    if (r.dataLoss.length) more.push('', '## Data removed', '', ...r.dataLoss.map((d) => `- ${d.table}: ${d.rows} row(s) (${d.unit})`));
+    return renderRunMarkdown('migrate rollback', r, more);
+  }
+  const more: string[] = [];
+  for (const u of r.units) for (const c of u.checks ?? []) more.push(`      ${c.ok ? '✓' : '✗'} ${c.check}: ${c.detail}`);
+  for (const d of r.dataLoss) more.push(`  data removed: ${d.table} held ${d.rows} row(s)`);
+  if (r.reapply) for (const c of r.reapply.checks) more.push(`  ${c.ok ? '✓' : '✗'} ${c.check}: ${c.detail}`);
+  return renderRunText('migrate rollback', r, more);
 }

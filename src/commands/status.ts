@@ -1,6 +1,11 @@
+import type { Argv } from 'yargs';
 import { History, isApplied } from '../engine/history';
 import type { Unit } from '../engine/units';
 import { allUnits, withDatabase, type CommonOptions } from './common';
+import { commonOptions, formatOf, outputFlags, type GlobalArgv, type OutputArgv } from './flags';
+import type { Io, Outcome } from './io';
+import { emit } from './outcome';
+import { json } from '../render/run';
 
 export type UnitState = 'applied' | 'pending' | 'drifted' | 'adopted';
 
@@ -53,4 +58,38 @@ export async function status(o: StatusOptions): Promise<StatusResult> {
       unknown: [...states.values()].filter((r) => isApplied(r) && !known.has(r.unit)).map((r) => r.unit),
     };
   });
+}
+
+type StatusArgv = GlobalArgv & OutputArgv & { 'migrations-only': boolean };
+
+export function builder(y: Argv): Argv {
+  return outputFlags(y).option('migrations-only', { type: 'boolean', default: false, describe: 'only the migrations folder, as `up` sees it' });
+}
+
+export async function handler(a: StatusArgv, io: Io): Promise<Outcome> {
+  const r = await status({ ...commonOptions(a, io), migrationsOnly: a['migrations-only'] });
+  const pending = r.units.filter((u) => u.state === 'pending').length;
+  return emit(a, formatOf(a) === 'json' ? json(statusJson(r)) : renderStatus(r), { exitCode: 0, summary: `migrate status: ${r.units.length - pending} applied, ${pending} pending` });
+}
+
+export function statusJson(r: StatusResult): unknown {
+  return {
+    database: r.database,
+    units: r.units.map((u) => ({ name: u.name, kind: u.kind, state: u.state, appliedAt: u.appliedAt, checksum: u.appliedChecksum ?? u.checksum, fileChecksum: u.checksum, appliedBy: u.appliedBy, durationMs: u.durationMs })),
+    unknown: r.unknown,
+  };
+}
+
+export function renderStatus(r: StatusResult): string {
+  const width = Math.max(10, ...r.units.map((u) => u.name.length));
+  const lines = [`status of ${r.database}`];
+  for (const u of r.units) {
+    const when = u.appliedAt ? `${u.appliedAt} by ${u.appliedBy}${u.durationMs != null ? ` in ${u.durationMs} ms` : ''}` : u.rolledBackAt ? `rolled back ${u.rolledBackAt}` : '';
+    lines.push(`  ${u.state.padEnd(8)} ${u.kind.padEnd(9)} ${u.name.padEnd(width)} ${when}${u.state === 'drifted' ? '  (file changed since applied)' : ''}`);
+  }
+  for (const name of r.unknown) lines.push(`  applied  ?         ${name.padEnd(width)} (in the history, but no file describes it)`);
+  const pending = r.units.filter((u) => u.state === 'pending').length;
+  const drifted = r.units.filter((u) => u.state === 'drifted').length;
+  lines.push(`${r.units.length - pending} applied, ${pending} pending${drifted ? `, ${drifted} DRIFTED` : ''}`);
+  return lines.join('\n') + '\n';
 }

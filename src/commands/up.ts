@@ -1,16 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import type { Argv } from 'yargs';
 import { runSequence, type SequenceResult } from '../engine/sequence';
+import { renderRun } from '../render/run';
 import { migrationUnits, withLockedDatabase, type CommonOptions } from './common';
+import { commonOptions, dryRunFlag, guardFlags, outputFlags, type DryRunArgv, type GlobalArgv, type GuardArgv, type OutputArgv } from './flags';
+import type { Io, Outcome } from './io';
+import { runOutcome } from './outcome';
+import { parseWindowEnd, sequenceFlags, type SequenceArgv } from './run-flags';
 
 export interface UpOptions extends CommonOptions {
   target?: string;
   dryRun?: boolean;
   singleTransaction?: boolean;
+  windowEnd?: Date;
 }
 
-/** `migrate up [TARGET]`: pending migrations from the migrations folder, in order. */
+/** `migrate up [TARGET]`: pending migrations from the migrations folder, in order. Never asks: pipelines run it. */
 export async function up(o: UpOptions): Promise<SequenceResult> {
   const units = migrationUnits(o);
   return withLockedDatabase(o, 'up', ({ session, runId, lockWaits, sendAhead }) =>
-    runSequence({ session, log: o.log, runId, lockWaits, sendAhead, units, to: o.target, dryRun: o.dryRun, singleTransaction: o.singleTransaction }),
+    runSequence({ session, log: o.log, runId, lockWaits, sendAhead, units, to: o.target, dryRun: o.dryRun, singleTransaction: o.singleTransaction, windowEnd: o.windowEnd }),
   );
+}
+
+type UpArgv = GlobalArgv & GuardArgv & OutputArgv & DryRunArgv & SequenceArgv & { target?: string };
+
+export function builder(y: Argv): Argv {
+  const withTarget = y.positional('target', { type: 'string', describe: 'stop after this unit (a name or number)' });
+  return sequenceFlags(dryRunFlag(outputFlags(guardFlags(withTarget)), 'run everything in a transaction, report, roll it back'));
+}
+
+export async function handler(a: UpArgv, io: Io): Promise<Outcome> {
+  const runId = randomUUID();
+  return runOutcome(a, 'migrate up', { runId, dryRun: a['dry-run'] }, () => up({
+    ...commonOptions(a, io, runId),
+    target: a.target,
+    dryRun: a['dry-run'],
+    singleTransaction: a['single-transaction'],
+    windowEnd: a['window-end'] === undefined ? undefined : parseWindowEnd(a['window-end']),
+  }), (r, format) => renderRun('migrate up', r, format));
 }

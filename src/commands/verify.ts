@@ -1,3 +1,4 @@
+import type { Argv } from 'yargs';
 import { History } from '../engine/history';
 import { NotApprovedError } from '../errors';
 import { renderVerifyJson } from '../render/verify-json';
@@ -7,6 +8,9 @@ import { serverFacts } from '../verify/readiness';
 import { collectChecks } from '../verify/run';
 import { buildTasks, type VerifyReport } from '../verify/tasks';
 import { allUnits, withDatabase, type CommonOptions } from './common';
+import { commonOptions, formatOf, outputFlags, parseDuration, type GlobalArgv, type OutputArgv } from './flags';
+import type { Io, Outcome } from './io';
+import { emit } from './outcome';
 
 export interface VerifyOptions extends CommonOptions {
   /** Skip the checks that write (behaviour files, rollback rehearsal); the session is made read-only. */
@@ -54,4 +58,18 @@ export function verifyOutcome(r: VerifyReport, format: VerifyFormat, outFile?: s
   const error = new NotApprovedError(`verification did not approve: ${bad.map((t) => `task ${t.id} ${t.name} ${t.status}`).join(', ')}`,
     outFile ? `see ${outFile}` : 'the report above lists the failing checks');
   return { out, summary, exitCode: error.exitCode, error };
+}
+
+type VerifyArgv = GlobalArgv & OutputArgv & { 'read-only': boolean; 'check-lock-timeout': string };
+
+export function builder(y: Argv): Argv {
+  return outputFlags(y)
+    .option('read-only', { type: 'boolean', default: false, describe: 'skip the checks that write (behaviour files, rollback rehearsal)' })
+    .option('check-lock-timeout', { type: 'string', default: '2s', describe: 'lock_timeout of the checks: a busy table reports "busy" instead of waiting' });
+}
+
+export async function handler(a: VerifyArgv, io: Io): Promise<Outcome> {
+  const r = await verify({ ...commonOptions(a, io), readOnly: a['read-only'], checkLockTimeoutMs: parseDuration(a['check-lock-timeout'], 'check-lock-timeout') });
+  const outcome = verifyOutcome(r, formatOf(a), a.out);
+  return emit(a, outcome.out, outcome);
 }

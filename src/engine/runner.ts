@@ -11,7 +11,7 @@ import { History } from './history';
 import { hasVerify, verifyUnit } from './unit-checks';
 import type { Unit } from './units';
 
-export type UnitAction = 'applied' | 'skipped' | 'adopted' | 'rolled-back' | 'failed';
+export type UnitAction = 'applied' | 'skipped' | 'adopted' | 'rolled-back' | 'failed' | 'not-run';
 
 export interface UnitResult {
   name: string;

@@ -36,7 +36,8 @@ describe('guards before anything changes', () => {
       return { code: await done, err };
     };
     const no = await ask('n');
-    expect(no.err).toMatch(/The plan:[\s\S]*→ apply {2}01-organization[\s\S]*Apply 1 unit\(s\)\? \[y\/N\]/);
+    expect(no.err).toMatch(/Target: database t_guards_\w+ on 127\.0\.0\.1:\d+ as \w+ \(PostgreSQL \d+/);
+    expect(no.err).toMatch(/The plan:[\s\S]*→ apply {2}01-organization[\s\S]*Apply 1 unit\(s\) on t_guards_\w+ at 127\.0\.0\.1:\d+\? \[y\/N\]/);
     expect(no.code).toBe(3);
     expect(no.err).toMatch(/declined at the prompt; nothing was changed/);
     const [{ org }] = await db.sql`select to_regclass('public.organization') as org`;

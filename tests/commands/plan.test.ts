@@ -50,7 +50,7 @@ describe('migrate plan on the baseline', () => {
     const out = path.join(os.tmpdir(), `${db.name}-plan.md`);
     const md = await cli(...SHIPPED, 'plan', '--format', 'markdown', '--out', out);
     expect(md.code).toBe(3);
-    expect(md.stdout).toMatch(/plan BLOCKED; written to/);
+    expect(md.stdout).toMatch(/migrate plan: BLOCKED; written to/);
     expect(existsSync(out)).toBe(true);
     expect(readFileSync(out, 'utf8')).toMatch(/# Migration plan: BLOCKED[\s\S]*## Missing prerequisites[\s\S]*auth\.users_extended/);
   });

@@ -175,10 +175,10 @@ describe('dry-run report', () => {
     const out = `${tempDir('dry-md-')}/dry-run.md`;
     const run = await runCli(['--database-url', db.url, ...SHIPPED, 'remediate', '--dry-run', '--format', 'markdown', '--out', out]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/migrate remediate: ok; written to/);
+    expect(run.stdout).toMatch(/migrate remediate: ok \(dry run\), run [0-9a-f-]{36}; written to/);
     const md = readFileSync(out, 'utf8');
     expect(md).toMatch(/# migrate remediate: OK \(dry run: everything was rolled back\)/);
-    for (const u of UNITS) expect(md).toMatch(new RegExp(`\\| ${u} \\| \\w+ \\| applied \\| \\d+ ms \\|`));
+    for (const u of UNITS) expect(md).toMatch(new RegExp(`\\| ${u} \\| \\w+ \\| would apply \\| \\d+ ms \\|`));
     expect((await objects(db)).organization).toBe(false);
   });
 });

@@ -38,7 +38,7 @@ describe('migrate rollback 0024', () => {
   test('refuses with exit 3 while the sync tables hold rows, naming table and count', async () => {
     await db.sql`insert into public.sync_progress (org_id, sync_id, entity_type, total_items)
                  select id, 'job-' || g, 'customer', 10 from public.organization, generate_series(1, 2) g where slug = 'test-org'`;
-    const run = await cli('rollback', '0024');
+    const run = await cli('rollback', '0024', '--yes');
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/public\.sync_progress holds 2 rows/);
     expect(run.stderr).toMatch(/--allow-data-loss/);
@@ -47,7 +47,7 @@ describe('migrate rollback 0024', () => {
   });
 
   test('with --allow-data-loss the objects are gone, the schema equals the pre-0024 fingerprint, and re-apply is proven', async () => {
-    const run = await cli('rollback', '0024', '--allow-data-loss', '--json');
+    const run = await cli('rollback', '0024', '--allow-data-loss', '--json', '--yes');
     expect(run.code).toBe(0);
     const body = run.json();
     expect(body.units).toEqual([expect.objectContaining({ name: '0024_sync_preview_progress_logs', action: 'rolled-back', schemaEqualsBefore: true })]);
@@ -66,7 +66,7 @@ describe('migrate rollback 0024', () => {
   });
 
   test('rolling back a phase others depend on refuses without --cascade', async () => {
-    const run = await cli('rollback', '01-organization');
+    const run = await cli('rollback', '01-organization', '--yes');
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/applied units depend on it: 0024_sync_preview_progress_logs, 04-smoke-test-data, 0023_sync_infrastructure, 02-auth/);
   });
@@ -83,8 +83,8 @@ describe('migrate rollback 0024', () => {
   });
 
   test('rollback of a unit that is not applied says so and changes nothing', async () => {
-    expect((await cli('rollback', '0024', '--allow-data-loss')).code).toBe(0);
-    const again = await cli('rollback', '0024', '--json');
+    expect((await cli('rollback', '0024', '--allow-data-loss', '--yes')).code).toBe(0);
+    const again = await cli('rollback', '0024', '--json', '--yes');
     expect(again.code).toBe(0);
     expect(again.json().units).toEqual([expect.objectContaining({ action: 'skipped', reason: 'not applied' })]);
   });

@@ -1,4 +1,4 @@
-import type { PlanResult } from '../commands/plan';
+import type { PlanResult } from './plan';
 
 const size = (bytes: number) => (bytes >= 1 << 30 ? `${(bytes / (1 << 30)).toFixed(1)} GiB` : bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${Math.round(bytes / 1024)} KiB`);
 const rel = (file: string) => file.replace(process.cwd() + '/', '');
@@ -14,6 +14,7 @@ export function planJson(r: PlanResult): unknown {
     syntaxErrors: r.syntaxErrors.map((e) => ({ ...e, file: rel(e.file) })),
     alreadyApplied: r.alreadyApplied,
     drifted: r.drifted,
+    hint: r.hint,
   };
 }
 
@@ -36,6 +37,7 @@ export function renderPlanText(r: PlanResult): string {
     for (const f of r.findings) lines.push(`  ${f.severity.padEnd(7)} ${f.rule.padEnd(26)} ${rel(f.file)}:${f.line}  ${f.message}`);
   }
   lines.push(r.ready ? 'ready: nothing blocks' : `BLOCKED: ${[r.syntaxErrors.length && `${r.syntaxErrors.length} syntax error(s)`, r.gaps.length && `${r.gaps.length} missing prerequisite(s)`, r.findings.filter((f) => f.severity === 'error').length && `${r.findings.filter((f) => f.severity === 'error').length} error finding(s)`, r.drifted.length && 'drift', r.units.some((u) => u.prechecks.some((c) => !c.ok)) && 'failed prechecks'].filter(Boolean).join(', ')}`);
+  if (r.hint) lines.push(`hint: ${r.hint}`);
   return lines.join('\n') + '\n';
 }
 

@@ -1,0 +1,41 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { ROOT } from './project';
+
+export const BIN = path.join(ROOT, 'bin', 'migrate.js');
+
+export interface BinRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI as a user would from a shell, in `cwd`, with no terminal. */
+export function runBin(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<BinRun> {
+  return collect(spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env: { PATH: process.env.PATH, ...opts.env } }), opts.input);
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Runs a shell command line on a real pseudo-terminal (util-linux `script`), typing `input`.
+ * A `migrate` that starts a command stands for the built CLI, so `migrate remediate | cat` is a pipe as a user's would be.
+ */
+export function runOnTerminal(commandLine: string, opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<BinRun> {
+  const line = commandLine.replace(/(^|[;|&]\s*)migrate /g, (_m, lead) => `${lead}${quote(process.execPath)} ${quote(BIN)} `);
+  return collect(spawn('script', ['-qec', line, '/dev/null'], { cwd: opts.cwd ?? ROOT, env: { PATH: process.env.PATH, TERM: 'dumb', ...opts.env } }), opts.input);
+}
+
+function collect(child: ReturnType<typeof spawn>, input?: string): Promise<BinRun> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  // Typed a moment later, as a person answers the question once it is shown.
+  if (input !== undefined) setTimeout(() => child.stdin!.end(input), 50);
+  else child.stdin!.end();
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}

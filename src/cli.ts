@@ -5,6 +5,7 @@ import type { Io, Outcome } from './commands/io';
 import { redactUrl } from './db/settings';
 import { MigrateError, UsageError } from './errors';
 import { errorJson, json } from './render/run';
+import { RUNNER_VERSION } from './version';
 
 export type { Io } from './commands/io';
 
@@ -20,11 +21,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
   let parseError: Error | undefined;
   const cli = globalFlags(yargs(argv))
     .scriptName('migrate')
-    .demandCommand(1, 'name a command (see --help)')
     .strict()
     .recommendCommands()
     .help()
     .version(false)
+    .option('version', { type: 'boolean', describe: 'print the version and exit' })
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false);
   for (const c of COMMANDS) {
@@ -43,9 +44,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const wantsJson = parsed.json === true || parsed.format === 'json';
   const debug = parsed['log-level'] === 'debug' || parsed['log-level'] === 'trace';
   try {
-    if (parseError) throw new UsageError(parseError.message, 'see migrate --help');
+    if (parseError) throw new UsageError(parseError.message, /Did you mean .*\?/.exec(help)?.[0] ?? 'see migrate --help');
     if (!run) {
-      io.stdout.write(help.endsWith('\n') ? help : help + '\n');
+      if (parsed.version) io.stdout.write(`${RUNNER_VERSION}\n`);
+      else if (parsed.help) io.stdout.write(help.endsWith('\n') ? help : help + '\n');
+      else throw new UsageError('name a command', 'see migrate --help');
       return 0;
     }
     const outcome = await run();

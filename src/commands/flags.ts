@@ -50,7 +50,7 @@ export function globalFlags<T>(y: Argv<T>): Argv<T & GlobalArgv> {
     .option('phases-dir', { type: 'string', describe: `folder of NN-name phase folders (default ${DEFAULTS.phasesDir}, used only with the default migrations folder)` })
     .option('json', { type: 'boolean', default: false, describe: 'machine-readable output (same as --format json)' })
     .option('format', { choices: ['text', 'json', 'markdown'] as const, describe: 'text (default), json or markdown' })
-    .option('log-level', { choices: LOG_LEVELS, describe: 'readable log lines on stderr (default: progress on a terminal, warnings otherwise)' })
+    .option('log-level', { choices: LOG_LEVELS, describe: 'readable log lines on stderr (default: progress on a terminal, nothing otherwise)' })
     .option('log-file', { type: 'string', describe: 'also write pino JSON lines here (at least info)' }) as unknown as Argv<T & GlobalArgv>;
 }
 

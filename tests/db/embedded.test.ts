@@ -1,11 +1,11 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { reachableBy, reachableTempDir } from '../../src/db/embedded-binaries';
 import { ROOT } from '../harness/project';
-import { tempDir } from '../harness/tmp';
+import { openTempDir, tempDir } from '../harness/tmp';
 
 const run = promisify(execFile);
 const asRoot = process.getuid?.() === 0;
@@ -53,17 +53,7 @@ async function start(dir: string, count: number, tmp: string): Promise<Seen[]> {
   return JSON.parse(stdout);
 }
 
-/** A fresh folder every user may enter, for TMPDIR. */
-function openTempDir(): string {
-  const dir = mkdtempSync(path.join('/tmp', 'embedded-tmp-'));
-  chmodSync(dir, 0o755);
-  return dir;
-}
-
 describe('embedded PostgreSQL (npm start, npm test)', () => {
-  const opened: string[] = [];
-  afterAll(() => opened.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
   // One checkout inside a 0700 folder (as `mktemp -d` makes) for the tests as root.
   let inClosedFolder = '';
   const closedCheckout = () => (inClosedFolder ||= checkout(tempDir('embedded-0700-'), true));
@@ -71,8 +61,7 @@ describe('embedded PostgreSQL (npm start, npm test)', () => {
   (asRoot ? test : test.skip)('as root, starts from a checkout inside a 0700 folder, from a root-owned copy of the binaries made once (needs root; skipped otherwise)', async () => {
     const dir = closedCheckout();
     expect(statSync(path.dirname(dir)).mode & 0o777).toBe(0o700);
-    const tmp = openTempDir();
-    opened.push(tmp);
+    const tmp = openTempDir('embedded-tmp-');
     const serverUid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }));
 
     // Two at once on an empty cache: both copy, one copy wins, both run.
@@ -101,8 +90,7 @@ describe('embedded PostgreSQL (npm start, npm test)', () => {
 
   (asRoot ? test : test.skip)('as root, an existing copy of the binaries that others may write to is refused, not run (needs root; skipped otherwise)', async () => {
     const dir = closedCheckout();
-    const tmp = openTempDir();
-    opened.push(tmp);
+    const tmp = openTempDir('embedded-tmp-');
     const { version } = JSON.parse(readFileSync(path.join(dir, 'node_modules', PLATFORM_PACKAGE, 'package.json'), 'utf8'));
     const planted = path.join(tmp, `migrate-embedded-pg-${version}-${os.platform()}-${os.arch()}`);
     mkdirSync(planted);
@@ -114,8 +102,7 @@ describe('embedded PostgreSQL (npm start, npm test)', () => {
 
   test('without the binaries package, starting fails with an EmbeddedServerError that says what to do', async () => {
     const dir = checkout(tempDir('embedded-nobin-'), false);
-    const tmp = openTempDir();
-    opened.push(tmp);
+    const tmp = openTempDir('embedded-tmp-');
     const r = await start(dir, 1, tmp).catch((e) => JSON.parse(e.stdout));
     expect(r).toMatchObject({ error: 'EmbeddedServerError', exitCode: 2, message: `the embedded PostgreSQL binaries for this machine (${PLATFORM_PACKAGE}) are not installed` });
     expect(r.hint).toMatch(/npm install/);
@@ -124,8 +111,7 @@ describe('embedded PostgreSQL (npm start, npm test)', () => {
   test('a folder only its owner may enter is out of the server user\'s reach; TMPDIR such a folder means /tmp', () => {
     const someoneElse = { name: 'nobody', uid: 65534, gid: 65534 };
     const closed = tempDir('embedded-closed-');
-    const open = openTempDir();
-    opened.push(open);
+    const open = openTempDir('embedded-open-');
     mkdirSync(path.join(closed, 'inside'), { mode: 0o755 });
     expect(reachableBy(someoneElse, path.join(closed, 'inside'))).toBe(false);
     expect(reachableBy(someoneElse, open)).toBe(true);
@@ -134,8 +120,7 @@ describe('embedded PostgreSQL (npm start, npm test)', () => {
   });
 
   test('`migrate rehearse` whose server cannot start says so in one line and a hint, exits 2, and leaves no folder', async () => {
-    const tmp = openTempDir();
-    opened.push(tmp);
+    const tmp = openTempDir('embedded-tmp-');
     // An unknown locale makes initdb itself fail: a real failure, as from a terminal that forwards its LANG.
     const r = await run('node', [path.join(ROOT, 'bin', 'migrate.js'), 'rehearse'], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp, LC_ALL: 'xx_YY.UTF-8' }, timeout: 120000 })
       .then(() => ({ code: 0, stdout: '', stderr: '' }), (e) => ({ code: e.code as number, stdout: String(e.stdout), stderr: String(e.stderr) }));

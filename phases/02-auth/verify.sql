@@ -39,7 +39,7 @@ SELECT v."check", v.ok, v.detail
            CASE WHEN k.conname IS NULL THEN 'missing' ELSE k.conname || ': ' || pg_get_constraintdef(k.oid) END
       FROM (VALUES (1, 'primary key (id)', 'p', 'PRIMARY KEY (id)'),
                    (2, 'unique (email)',   'u', 'UNIQUE (email)'),
-                   (3, 'foreign key org_id -> organization on delete cascade', 'f',
+                   (3, 'foreign key auth.users_extended(org_id) -> public.organization on delete cascade', 'f',
                        'FOREIGN KEY (org_id) REFERENCES organization(id) ON DELETE CASCADE'))
            AS e(n, label, contype, def)
       LEFT JOIN pg_catalog.pg_constraint k

@@ -5,6 +5,7 @@ import { renderVerifyJson } from '../render/verify-json';
 import { renderVerifyMarkdown } from '../render/markdown';
 import { renderVerifyText, verifySummaryLine } from '../render/verify-text';
 import { serverFacts } from '../verify/readiness';
+import { reportContext } from '../verify/report-context';
 import { collectChecks } from '../verify/run';
 import { buildTasks, type VerifyReport } from '../verify/tasks';
 import { allUnits, withDatabase, type CommonOptions } from './common';
@@ -37,13 +38,14 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
     const declaredTables = [...new Set(units.flatMap((u) => Object.keys(u.expect?.tables ?? {})))];
     // Read before --read-only switches the session, so "accepts writes" reports the server, not us.
     const facts = await serverFacts(session, declaredTables);
+    const context = await reportContext(session, settings, units, states, facts.serverVersion);
     if (o.readOnly) await session.query("select set_config('default_transaction_read_only', 'on', false)");
     const checks = await collectChecks(session, units, states, facts, { readOnly: !!o.readOnly, checkTimeouts });
     const { approved, tasks } = buildTasks(checks);
     const skipped = checks.filter((c) => c.status === 'skipped').map((c) => ({ task: c.task, unit: c.unit, name: c.name, reason: c.detail }));
     const durationMs = Math.round(performance.now() - started);
     o.log.info({ event: 'verified', runId, approved, durationMs }, approved ? 'verification approved' : 'verification not approved');
-    return { approved, tasks, runId, database: settings.display, serverVersion: facts.serverVersion, time, durationMs, readOnly: !!o.readOnly, skipped };
+    return { approved, tasks, runId, database: settings.display, serverVersion: facts.serverVersion, time, durationMs, readOnly: !!o.readOnly, skipped, context };
   });
 }
 

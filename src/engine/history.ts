@@ -32,6 +32,20 @@ export interface UnitRecord {
   detail: Record<string, unknown> | null;
 }
 
+/** The latest applied or adopted row of a unit: which run made the change, who, from where, with which runner. */
+export interface Application {
+  unit: string;
+  event: 'applied' | 'adopted';
+  runId: string;
+  at: string;
+  dbUser: string;
+  clientHost: string | null;
+  runnerVersion: string;
+  checksum: string | null;
+}
+
+const AT_UTC = `to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at`;
+
 const DDL = readFileSync(path.join(__dirname, 'history.sql'), 'utf8');
 const GUARD_DDL = readFileSync(path.join(__dirname, 'history-guard.sql'), 'utf8');
 
@@ -63,14 +77,13 @@ export class History {
 
   /** Latest state per unit in one query; empty when the schema was never created (read-only callers). */
   static async latest(s: Session): Promise<Map<string, UnitRecord>> {
-    const [{ present }] = await s.query<{ present: boolean }>("select to_regclass('migrate.history') is not null as present");
     const out = new Map<string, UnitRecord>();
-    if (!present) return out;
+    if (!(await History.present(s))) return out;
     const rows = await s.query<{
       unit: string; kind: UnitKind; event: UnitRecord['event']; checksum: string | null; at: string;
       db_user: string; client_host: string | null; duration_ms: number | null; run_id: string; detail: Record<string, unknown> | null;
     }>(
-      `select distinct on (unit) unit, kind, event, checksum, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at,
+      `select distinct on (unit) unit, kind, event, checksum, ${AT_UTC},
               db_user, client_host, duration_ms, run_id::text as run_id, detail
          from migrate.history
         where event in ('applied', 'adopted', 'rolled_back')
@@ -83,6 +96,27 @@ export class History {
       });
     }
     return out;
+  }
+
+  /** The latest applied or adopted row per unit, also of units rolled back since; empty without a history. */
+  static async applications(s: Session): Promise<Map<string, Application>> {
+    if (!(await History.present(s))) return new Map();
+    const rows = await s.query<{ unit: string; event: Application['event']; run_id: string; at: string; db_user: string; client_host: string | null; runner_version: string; checksum: string | null }>(
+      // client_host is inet_client_addr()::text, "127.0.0.1/32": the address alone reads better.
+      `select distinct on (unit) unit, event, run_id::text as run_id, ${AT_UTC}, db_user,
+              regexp_replace(client_host, '/(32|128)$', '') as client_host, runner_version, checksum
+         from migrate.history
+        where event in ('applied', 'adopted')
+        order by unit, id desc`,
+    );
+    return new Map(rows.map((r) => [r.unit, {
+      unit: r.unit, event: r.event, runId: r.run_id, at: r.at, dbUser: r.db_user, clientHost: r.client_host, runnerVersion: r.runner_version, checksum: r.checksum,
+    }]));
+  }
+
+  private static async present(s: Session): Promise<boolean> {
+    const [{ present }] = await s.query<{ present: boolean }>("select to_regclass('migrate.history') is not null as present");
+    return present;
   }
 
   static async record(s: Session, e: HistoryEvent): Promise<void> {

@@ -38,6 +38,8 @@ export interface Unit {
   /** A script whose last statement returns (task, check, ok, detail); run by `migrate verify`, always rolled back. */
   behaviour?: UnitFile;
   expect?: Expectations;
+  /** The file `expect` was read from, so a report can point at a declaration's line. */
+  expectFile?: UnitFile;
   /** sha256 of the up step's content, the basis of drift detection. */
   checksum: string;
   dependsOn: string[];
@@ -72,7 +74,10 @@ function readIfExists(file: string, known?: ReadonlySet<string>): UnitFile | und
 }
 
 function readJson<T>(file: string): T {
-  const { text } = read(file);
+  return parseJson<T>(read(file));
+}
+
+function parseJson<T>({ path: file, text }: UnitFile): T {
   try {
     return JSON.parse(text) as T;
   } catch (err) {
@@ -115,7 +120,7 @@ export function loadMigrations(dir: string): Unit[] {
     byNumber.set(number, file);
     const stem = file.slice(0, -'.sql'.length);
     const up = read(path.join(dir, file));
-    const expectFile = path.join(dir, `${stem}.expect.json`);
+    const expectFile = readIfExists(path.join(dir, `${stem}.expect.json`), names);
     units.push({
       name: stem,
       kind: 'migration',
@@ -126,7 +131,8 @@ export function loadMigrations(dir: string): Unit[] {
       precheck: readIfExists(path.join(dir, `${stem}.precheck.sql`), names),
       verify: readIfExists(path.join(dir, `${stem}.verify.sql`), names),
       behaviour: readIfExists(path.join(dir, `${stem}.behaviour.sql`), names),
-      expect: names.has(path.basename(expectFile)) ? readJson<Expectations>(expectFile) : undefined,
+      expect: expectFile && parseJson<Expectations>(expectFile),
+      expectFile,
       checksum: checksum(up.text),
       dependsOn: [],
       skippable: false,
@@ -183,7 +189,7 @@ export function loadPhases(dir: string, migrations: Unit[]): Unit[] {
     const upPath = path.join(base, 'up.sql');
     if (!existsSync(upPath)) throw new UsageError(`phase ${folder} has neither up.sql nor a "migration" in phase.json`);
     const up = read(upPath);
-    const expectFile = path.join(base, 'expect.json');
+    const expectFile = readIfExists(path.join(base, 'expect.json'));
     units.push({
       name: folder,
       kind: 'phase',
@@ -194,7 +200,8 @@ export function loadPhases(dir: string, migrations: Unit[]): Unit[] {
       precheck: readIfExists(path.join(base, 'precheck.sql')),
       verify: readIfExists(path.join(base, 'verify.sql')),
       behaviour: readIfExists(path.join(base, 'behaviour.sql')),
-      expect: existsSync(expectFile) ? readJson<Expectations>(expectFile) : undefined,
+      expect: expectFile && parseJson<Expectations>(expectFile),
+      expectFile,
       checksum: checksum(up.text),
       transactional: !NO_TRANSACTION.test(up.text),
       ...common,

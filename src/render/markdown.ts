@@ -1,48 +1,139 @@
-import type { CheckStatus, TaskStatus, VerifyReport } from '../verify/tasks';
+import type { ReportContext, UnitHistory } from '../verify/report-context';
+import type { CheckStatus, TaskCheck, VerifyReport } from '../verify/tasks';
 
-const TASK_MARK: Record<TaskStatus, string> = { pass: '✅ pass', fail: '❌ fail', blocked: '⛔ blocked', 'n/a': '➖ n/a' };
-const CHECK_MARK: Record<CheckStatus, string> = { pass: '✅ pass', fail: '❌ fail', blocked: '⛔ blocked', skipped: '⏭ skipped', 'n/a': '➖ n/a' };
+const MARK: Record<CheckStatus, string> = { pass: '✅ pass', fail: '❌ fail', blocked: '⛔ blocked', skipped: '⏭ skipped', 'n/a': '➖ n/a' };
+const COUNTED: readonly CheckStatus[] = ['pass', 'fail', 'blocked', 'n/a'];
+/** Hex digits of a checksum in the one-page table; the appendix has them whole. */
+const SHORT = 12;
 
 /** A table cell: no pipes or line breaks may leak into the table. */
-function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+function cell(text: string | undefined): string {
+  return (text ?? '–').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
-/** The verification report as a Markdown document (`verify --format markdown --out FILE`). */
+const code = (text: string) => `\`${text}\``;
+const SOURCE: Record<TaskCheck['source'], string> = { expect: 'expect.json', verify: 'verify.sql', behaviour: 'behaviour', readiness: 'engine', rollback: 'rollback' };
+const notPassed = (c: TaskCheck) => c.status === 'fail' || c.status === 'blocked';
+
+/**
+ * The verification report for a change ticket (`verify --format markdown --out FILE`):
+ * one page of verdict, target, who and when, the units with the runs that applied them,
+ * the eight tasks' counts and the checks that did not pass with their evidence; then an
+ * appendix with every check and how it was checked.
+ */
 export function renderVerifyMarkdown(r: VerifyReport): string {
-  const out: string[] = [];
-  out.push(`# Verification report: ${r.approved ? 'APPROVED' : 'NOT APPROVED'}`, '');
-  out.push('| | |', '|---|---|');
-  out.push(`| Result | **${r.approved ? 'APPROVED' : 'NOT APPROVED'}** |`);
-  out.push(`| Run id | \`${r.runId}\` |`);
-  out.push(`| Database | \`${cell(r.database)}\` |`);
-  out.push(`| Server version | PostgreSQL ${cell(r.serverVersion)} |`);
-  out.push(`| Time | ${r.time} |`);
-  out.push(`| Duration | ${r.durationMs} ms |`);
-  out.push(`| Mode | ${r.readOnly ? `read-only: ${r.skipped.length} writing check(s) skipped` : 'full (writing checks ran in rolled-back transactions)'} |`, '');
+  const ids = checkIds(r);
+  const checks = r.tasks.flatMap((t) => t.checks);
+  const verdict = r.approved ? 'APPROVED' : 'NOT APPROVED';
+  const passingTasks = r.tasks.filter((t) => t.status === 'pass').length;
+  return [
+    `# Verification report: ${verdict}`, '',
+    `**${verdict}**: ${passingTasks}/${r.tasks.length} tasks pass; ${checks.length} checks: ${tally(checks)}.`, '',
+    ...target(r.context),
+    ...verifiedBy(r),
+    ...units(r.context.units),
+    ...taskTable(r),
+    ...failures(r, ids),
+    ...appendix(r, ids),
+  ].join('\n');
+}
 
-  out.push('## Tasks', '', '| # | Task | Status | Checks | Reason |', '|---:|---|---|---|---|');
-  for (const t of r.tasks) {
-    const counted = t.checks.filter((c) => c.status !== 'skipped' && c.status !== 'n/a');
-    const ok = counted.filter((c) => c.status === 'pass').length;
-    out.push(`| ${t.id} | ${cell(t.name)} | ${TASK_MARK[t.status]} | ${counted.length ? `${ok}/${counted.length}` : '–'} | ${cell(t.reason)} |`);
-  }
-  out.push('');
+/** "174 passed, 1 did not pass": the statuses that occur, in that order. */
+function tally(checks: readonly TaskCheck[]): string {
+  const n = (f: (c: TaskCheck) => boolean) => checks.filter(f).length;
+  const parts: Array<[number, string]> = [
+    [n((c) => c.status === 'pass'), 'passed'], [n(notPassed), 'did not pass'], [n((c) => c.status === 'n/a'), 'n/a'], [n((c) => c.status === 'skipped'), 'skipped (--read-only)'],
+  ];
+  return parts.filter(([k]) => k > 0).map(([k, what]) => `${k} ${what}`).join(', ') || 'none';
+}
 
-  for (const t of r.tasks) {
-    out.push(`## Task ${t.id}: ${t.name} (${t.status})`, '');
-    if (t.checks.length === 0) {
-      out.push('Nothing declared.', '');
-      continue;
-    }
-    out.push('| Check | Unit | Status | Detail |', '|---|---|---|---|');
-    for (const c of t.checks) out.push(`| ${cell(c.name)} | ${cell(c.unit ?? '(engine)')} | ${CHECK_MARK[c.status]} | ${cell(c.detail)} |`);
-    out.push('');
+function target(c: ReportContext): string[] {
+  const t = c.target;
+  return ['## Target', '', `- ${code(t.display)}: host ${t.host}, port ${t.port}, database ${t.database}`, `- PostgreSQL ${t.serverVersion}`, ''];
+}
+
+function verifiedBy(r: VerifyReport): string[] {
+  const v = r.context.verifiedBy;
+  const mode = r.readOnly ? `read-only: ${r.skipped.length} writing check(s) skipped` : 'writing checks ran in transactions that were rolled back';
+  return [
+    '## Verified by', '',
+    `- ${r.time}, ${r.durationMs} ms; ${mode}`,
+    `- database user ${v.dbUser} from ${v.clientHost ?? 'a local socket'} (as the server sees it), on machine ${v.machine}, runner ${v.runnerVersion}`,
+    `- verify run ${code(r.runId)}`, '',
+  ];
+}
+
+function units(list: readonly UnitHistory[]): string[] {
+  const runs = [...new Set(list.flatMap((u) => (u.applied ? [u.applied.runId] : [])))];
+  const file = (u: UnitHistory) => (u.matches === null ? '–' : u.matches ? '✅ matches' : '❌ changed since applied');
+  const row = (u: UnitHistory) => {
+    const a = u.applied;
+    const when = a ? a.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : undefined;
+    return `| ${cell(u.unit)} | ${u.state} | ${cell(when)} | ${cell(a?.dbUser)} | ${cell(a ? a.clientHost ?? 'local socket' : undefined)} | ${a ? code(a.runId.slice(0, 8)) : '–'} | ${cell(a?.runnerVersion)} | ${code((a?.checksum ?? u.fileChecksum).slice(0, SHORT))} | ${file(u)} |`;
+  };
+  return [
+    '## Units', '',
+    runs.length ? `Applied by run${runs.length > 1 ? 's' : ''} ${runs.map(code).join(', ')}.` : 'No unit has been applied.', '',
+    '| Unit | State | Applied (UTC) | By | From | Run | Runner | Checksum | File |', '|---|---|---|---|---|---|---|---|---|',
+    ...list.map(row), '',
+  ];
+}
+
+function taskTable(r: VerifyReport): string[] {
+  const columns = r.skipped.length ? [...COUNTED, 'skipped' as const] : COUNTED;
+  const count = (checks: readonly TaskCheck[], s: CheckStatus) => checks.filter((c) => c.status === s).length;
+  const all = r.tasks.flatMap((t) => t.checks);
+  return [
+    '## Tasks', '',
+    `| # | Task | Status | ${columns.map((s) => s === 'n/a' ? 'N/A' : s[0].toUpperCase() + s.slice(1)).join(' | ')} |`,
+    `|---:|---|---|${columns.map(() => '---:').join('|')}|`,
+    ...r.tasks.map((t) => `| ${t.id} | ${cell(t.name)} | ${MARK[t.status]} | ${columns.map((s) => count(t.checks, s)).join(' | ')} |`),
+    `| | **all** | **${r.approved ? 'APPROVED' : 'NOT APPROVED'}** | ${columns.map((s) => `**${count(all, s)}**`).join(' | ')} |`, '',
+  ];
+}
+
+/** The checks that did not pass; one a row, a behaviour file blocked for several tasks once. */
+function failures(r: VerifyReport, ids: Map<TaskCheck, string>): string[] {
+  const rows = new Map<string, { ids: string[]; c: TaskCheck }>();
+  for (const c of r.tasks.flatMap((t) => t.checks).filter(notPassed)) {
+    const key = JSON.stringify([c.unit, c.name, c.status, c.detail]);
+    const row = rows.get(key);
+    if (row) row.ids.push(ids.get(c)!);
+    else rows.set(key, { ids: [ids.get(c)!], c });
   }
-  if (r.skipped.length > 0) {
-    out.push('## Skipped (--read-only)', '');
-    for (const s of r.skipped) out.push(`- task ${s.task}: ${s.name}${s.unit ? ` (${s.unit})` : ''}: ${s.reason}`);
-    out.push('');
-  }
-  return out.join('\n');
+  const head = ['## Checks that did not pass', ''];
+  if (rows.size === 0) return [...head, 'None.', ''];
+  return [
+    ...head,
+    '| Check | | Name | Unit | Expected | Found | How |', '|---|---|---|---|---|---|---|',
+    ...[...rows.values()].map(({ ids: id, c }) => `| ${id.join(', ')} | ${MARK[c.status]} | ${cell(c.name)} | ${cell(c.unit ?? '(engine)')} | ${cell(c.expected ?? 'ok = true in its row')} | ${cell(found(c))} | ${cell(c.query)} |`),
+    '',
+  ];
+}
+
+/** Each source's finding where a check merges several, else the detail. */
+function found(c: TaskCheck): string {
+  if (!c.evidence) return c.detail;
+  return c.evidence.map((e) => `${SOURCE[e.source]}${e.status === c.status ? '' : ` (${e.status})`}: ${e.detail}`).join('; ');
+}
+
+function appendix(r: VerifyReport, ids: Map<TaskCheck, string>): string[] {
+  const checksums = r.context.units.map((u) => `| ${cell(u.unit)} | ${u.applied?.checksum ? code(u.applied.checksum) : '–'} | ${code(u.fileChecksum)} |`);
+  return [
+    '## Appendix: every check and how it was checked', '',
+    'Declared expectations (expect.json, at the line shown) are compared with one catalog query, SNAPSHOT_SQL in src/verify/expectations.ts;',
+    'the engine\'s readiness facts come from FACTS_SQL in src/verify/readiness.ts. verify.sql and behaviour rows point at the line that names them;',
+    'behaviour files and rollback rehearsals run in transactions that are rolled back.', '',
+    '### Checksums (sha256 of each up file)', '',
+    '| Unit | Applied | File now |', '|---|---|---|', ...checksums, '',
+    '### Checks', '',
+    '| Check | Status | Name | Unit | How |', '|---|---|---|---|---|',
+    ...r.tasks.flatMap((t) => t.checks.map((c) => `| ${ids.get(c)} | ${MARK[c.status]} | ${cell(c.name)} | ${cell(c.unit ?? '(engine)')} | ${cell(c.query)} |`)),
+    '',
+  ];
+}
+
+/** "3.12": the 12th check of task 3, so a failure row points at its appendix row. */
+function checkIds(r: VerifyReport): Map<TaskCheck, string> {
+  return new Map(r.tasks.flatMap((t) => t.checks.map((c, i) => [c, `${t.id}.${i + 1}`] as const)));
 }

@@ -3,7 +3,8 @@ import type { VerifyReport } from '../verify/tasks';
 /**
  * The CLI.md shape of `verify --format json`:
  * {"approved","tasks":[{"id","name","status","checks":[{"name","status","detail"}]}]}, plus
- * extra keys (reason; each check's unit, source, missing; run facts; skipped checks).
+ * extra keys (reason; each check's unit, source, missing, expected, query and merged evidence;
+ * run facts; skipped checks; the target, who verified, and each unit's history and checksums).
  */
 export function verifyJson(r: VerifyReport): unknown {
   return {
@@ -13,7 +14,9 @@ export function verifyJson(r: VerifyReport): unknown {
       name: t.name,
       status: t.status,
       reason: t.reason,
-      checks: t.checks.map((c) => ({ name: c.name, status: c.status, detail: c.detail, unit: c.unit, source: c.source, missing: c.missing })),
+      checks: t.checks.map((c) => ({
+        name: c.name, status: c.status, detail: c.detail, unit: c.unit, source: c.source, missing: c.missing, expected: c.expected, query: c.query, evidence: c.evidence,
+      })),
     })),
     serverVersion: r.serverVersion,
     database: r.database,
@@ -22,6 +25,9 @@ export function verifyJson(r: VerifyReport): unknown {
     durationMs: r.durationMs,
     readOnly: r.readOnly,
     skipped: r.skipped,
+    target: r.context.target,
+    verifiedBy: r.context.verifiedBy,
+    units: r.context.units,
   };
 }
 

@@ -1,17 +1,11 @@
-import path from 'node:path';
 import { RollbackSignal, serverErrorMessage, serverErrorPosition, type Session, type Timeouts } from '../db/session';
 import type { Unit, UnitFile } from '../engine/units';
 import { failed, summarize } from './checks';
 import { checkAbsent, TASK } from './expectations';
 import { validTask, type TaskCheck } from './tasks';
+import { at, lineOfCheck, shownPath } from './where';
 
 const LOCK_NOT_AVAILABLE = '55P03';
-
-/** A unit file's path as a report shows it: relative to the working folder when inside it. */
-export function shownPath(p: string): string {
-  const rel = path.relative(process.cwd(), p);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
-}
 const TASKS_HEADER = /^\s*--\s*migrate:tasks\s+(\d+(?:\s*[,\s]\s*\d+)*)/m;
 
 /**
@@ -29,8 +23,8 @@ function describeError(err: unknown, file: UnitFile, timeouts: Timeouts): { busy
   if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE) {
     return { busy: true, detail: `could not check: busy (a lock was not granted within lock_timeout ${timeouts.lockTimeout}: ${serverErrorMessage(err)})` };
   }
-  const at = serverErrorPosition(err, file.text, shownPath(file.path));
-  const where = at.line ? `${at.file}:${at.line}${at.column ? `:${at.column}` : ''}` : at.file;
+  const pos = serverErrorPosition(err, file.text, shownPath(file.path));
+  const where = pos.line ? `${pos.file}:${pos.line}${pos.column ? `:${pos.column}` : ''}` : pos.file;
   return { busy: false, detail: `failed at ${where}: ${serverErrorMessage(err)}` };
 }
 
@@ -48,14 +42,14 @@ export async function runBehaviour(s: Session, unit: Unit, file: UnitFile, timeo
     }, timeouts);
   } catch (err) {
     const { detail } = describeError(err, file, timeouts);
-    return behaviourTasks(file).map((task) => ({ task, name, status: 'fail', detail, source: 'behaviour', unit: unit.name }));
+    return behaviourTasks(file).map((task) => ({ task, name, status: 'fail', detail, source: 'behaviour', unit: unit.name, query: shownPath(file.path) }));
   }
   const bad = rows.filter((r) => typeof r.ok !== 'boolean' || r.check == null || !validTask(Number(r.task)));
   if (rows.length === 0 || bad.length > 0) {
     const detail = rows.length === 0
       ? `${shownPath(file.path)} returned no rows: its last statement must SELECT (task, check, ok, detail)`
       : `${shownPath(file.path)} returned ${bad.length} row(s) without a task 1..8, a check and a boolean ok`;
-    return behaviourTasks(file).map((task) => ({ task, name, status: 'fail', detail, source: 'behaviour', unit: unit.name }));
+    return behaviourTasks(file).map((task) => ({ task, name, status: 'fail', detail, source: 'behaviour', unit: unit.name, query: shownPath(file.path) }));
   }
   return rows.map((r) => ({
     task: Number(r.task),
@@ -64,8 +58,11 @@ export async function runBehaviour(s: Session, unit: Unit, file: UnitFile, timeo
     detail: r.detail == null ? '' : String(r.detail),
     source: 'behaviour',
     unit: unit.name,
+    query: at(file, lineOfCheck(file, String(r.check))),
   }));
 }
+
+const REHEARSAL_EXPECTED = 'the down step runs cleanly and removes every object the unit declares';
 
 /**
  * Task 8's rehearsal: the down step of every applied unit, newest first, each in a
@@ -78,7 +75,10 @@ export async function rehearseRollbacks(s: Session, newestFirst: readonly Unit[]
     let stoppedBy: string | undefined;
     for (const u of newestFirst) {
       const name = `rehearsed rollback of ${u.name}`;
-      const base = { task: TASK.rollback, name, source: 'rollback' as const, unit: u.name };
+      const base = {
+        task: TASK.rollback, name, source: 'rollback' as const, unit: u.name, expected: REHEARSAL_EXPECTED,
+        query: `${u.down ? shownPath(u.down.path) : 'the down step'} in a savepoint, newest unit first${u.expect ? ', then the declared objects looked up in the catalog' : ''}; all rolled back`,
+      };
       if (stoppedBy) {
         out.push({ ...base, status: 'n/a', detail: `not rehearsed: ${stoppedBy}` });
         continue;

@@ -10,6 +10,10 @@ export interface CheckResult {
    * (e.g. the table a policy belongs to): their names. The check is then "blocked".
    */
   blocked?: string[];
+  /** What the check wants, in words, where it knows (declared checks). */
+  expected?: string;
+  /** The catalog or file it read, for the report's evidence. */
+  query?: string;
 }
 
 export function failed(checks: readonly CheckResult[]): CheckResult[] {

@@ -1,6 +1,7 @@
 import type { Session } from '../db/session';
-import type { Expectations } from '../engine/units';
+import type { Expectations, UnitFile } from '../engine/units';
 import type { CheckResult } from './checks';
+import { at, lineOfDeclaration } from './where';
 
 /** The eight tasks' numbers, for grouping what a unit declares. */
 export const TASK = { schema: 1, rls: 2, indexes: 3, triggers: 4, enums: 5, integration: 6, readiness: 7, rollback: 8 } as const;
@@ -54,30 +55,60 @@ export async function snapshot(s: Session, e: Expectations): Promise<Snapshot> {
   return snap;
 }
 
+/** What each kind of declared check reads from the catalog (SNAPSHOT_SQL below), for the report. */
+const READS = {
+  schemas: 'pg_namespace', roles: 'pg_roles', tables: 'pg_class, pg_attribute (format_type, attnotnull)', rls: 'pg_class.relrowsecurity',
+  indexes: 'pg_index (indrelid, indisvalid, indisready)', foreignKeys: "pg_constraint contype 'f' (conkey, confrelid, confdeltype)",
+  policies: 'pg_policy', triggers: 'pg_trigger (not tgisinternal)', functions: 'pg_proc (identity arguments)', enums: 'pg_enum (enumsortorder)',
+  grants: 'aclexplode(pg_class.relacl)',
+} as const;
+
+/** Where a check was declared and what it read: "expect.json:12 · catalog: pg_index (…)". */
+interface Declared {
+  expected: string;
+  reads: keyof typeof READS;
+  /** The expect.json section and the strings on the declaring line. */
+  section: string;
+  needles: string[];
+  blocked?: string[];
+}
+
 /**
  * Compares what the unit declares with the catalog; every mismatch names the object.
  * A check whose prerequisite (the table of a policy, index, trigger, foreign key or grant)
  * is missing carries `blocked` with the missing names. `snap` may be a snapshot already
  * taken for a superset of `e` (see mergeExpectations), to check many units in one round trip.
+ * With the expect.json `file`, each check says on which line it was declared.
  */
-export async function checkExpectations(s: Session, e: Expectations, snap?: Snapshot): Promise<CheckResult[]> {
+export async function checkExpectations(s: Session, e: Expectations, snap?: Snapshot, file?: UnitFile): Promise<CheckResult[]> {
   snap ??= await snapshot(s, e);
   const out: CheckResult[] = [];
-  const add = (task: number, check: string, ok: boolean, detail: string, blocked?: string[]) =>
-    out.push(blocked && blocked.length > 0 ? { task, check, ok, detail, blocked } : { task, check, ok, detail });
+  const add = (task: number, check: string, ok: boolean, detail: string, d: Declared) => {
+    const line = file && lineOfDeclaration(file, d.section, d.needles);
+    const query = `${file ? `${at(file, line)} · ` : ''}catalog: ${READS[d.reads]}`;
+    const base = { task, check, ok, detail, expected: d.expected, query };
+    out.push(d.blocked && d.blocked.length > 0 ? { ...base, blocked: d.blocked } : base);
+  };
   const missingTables = (...names: string[]) => unique(names.filter((n) => !snap.tables.has(n))).map((n) => `table ${n}`);
   const blockedDetail = (missing: string[]) => `blocked: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing`;
 
-  for (const name of e.schemas ?? []) add(TASK.readiness, `schema ${name}`, snap.schemas.has(name), snap.schemas.has(name) ? 'exists' : `schema ${name} is missing`);
-  for (const name of e.roles ?? []) add(TASK.readiness, `role ${name}`, snap.roles.has(name), snap.roles.has(name) ? 'exists' : `role ${name} is missing`);
+  for (const name of e.schemas ?? []) {
+    add(TASK.readiness, `schema ${name}`, snap.schemas.has(name), snap.schemas.has(name) ? 'exists' : `schema ${name} is missing`, { expected: `schema ${name} exists`, reads: 'schemas', section: 'schemas', needles: [name] });
+  }
+  for (const name of e.roles ?? []) {
+    add(TASK.readiness, `role ${name}`, snap.roles.has(name), snap.roles.has(name) ? 'exists' : `role ${name} is missing`, { expected: `role ${name} exists`, reads: 'roles', section: 'roles', needles: [name] });
+  }
   for (const [table, spec] of Object.entries(e.tables ?? {})) {
     const t = snap.tables.get(table);
+    const declared = { reads: 'tables' as const, section: 'tables', needles: [table] };
+    const rls = spec.rls === undefined ? undefined : { expected: `row level security ${spec.rls ? 'enabled' : 'disabled'}`, reads: 'rls' as const, section: 'tables', needles: [table] };
+    const expected = Object.entries(spec.columns ?? {});
+    const tableExpected = spec.columns ? `${table} with its ${expected.length} declared columns and types, no others` : `${table} exists`;
     if (!t) {
-      add(TASK.schema, `table ${table}`, false, `table ${table} is missing`);
-      if (spec.rls !== undefined) add(TASK.rls, `rls ${table}`, false, blockedDetail([`table ${table}`]), [`table ${table}`]);
+      add(TASK.schema, `table ${table}`, false, `table ${table} is missing`, { ...declared, expected: tableExpected });
+      if (rls) add(TASK.rls, `rls ${table}`, false, blockedDetail([`table ${table}`]), { ...rls, blocked: [`table ${table}`] });
       continue;
     }
-    const expected = Object.entries(spec.columns ?? {});
     const problems: string[] = [];
     for (const [col, type] of expected) {
       const actual = t.columns.get(col);
@@ -88,69 +119,76 @@ export async function checkExpectations(s: Session, e: Expectations, snap?: Snap
       const extra = [...t.columns.keys()].filter((c) => !(c in spec.columns!));
       if (extra.length) problems.push(`undeclared columns ${extra.join(', ')}`);
     }
-    add(TASK.schema, `table ${table}`, problems.length === 0, problems.length ? problems.join('; ') : `${t.columns.size} columns as declared`);
-    if (spec.rls !== undefined) {
-      add(TASK.rls, `rls ${table}`, t.rls === spec.rls, t.rls === spec.rls ? `row level security ${t.rls ? 'enabled' : 'disabled'}` : `row level security is ${t.rls ? 'enabled' : 'disabled'}, expected ${spec.rls ? 'enabled' : 'disabled'}`);
+    add(TASK.schema, `table ${table}`, problems.length === 0, problems.length ? problems.join('; ') : `${t.columns.size} columns as declared`, { ...declared, expected: tableExpected });
+    if (rls) {
+      add(TASK.rls, `rls ${table}`, t.rls === spec.rls, t.rls === spec.rls ? `row level security ${t.rls ? 'enabled' : 'disabled'}` : `row level security is ${t.rls ? 'enabled' : 'disabled'}, expected ${spec.rls ? 'enabled' : 'disabled'}`, rls);
     }
   }
   for (const [index, table] of Object.entries(e.indexes ?? {})) {
     const i = snap.indexes.get(index);
     const ok = !!i && i.table === table && i.valid;
+    const declared = { expected: `on ${table}, valid`, reads: 'indexes' as const, section: 'indexes', needles: [index] };
     if (!i && missingTables(table).length > 0) {
-      add(TASK.indexes, `index ${index}`, false, blockedDetail(missingTables(table)), missingTables(table));
+      add(TASK.indexes, `index ${index}`, false, blockedDetail(missingTables(table)), { ...declared, blocked: missingTables(table) });
       continue;
     }
-    add(TASK.indexes, `index ${index}`, ok, !i ? `index ${index} is missing` : i.table !== table ? `index ${index} is on ${i.table}, expected ${table}` : i.valid ? `on ${table}, valid` : `index ${index} is INVALID`);
+    add(TASK.indexes, `index ${index}`, ok, !i ? `index ${index} is missing` : i.table !== table ? `index ${index} is on ${i.table}, expected ${table}` : i.valid ? `on ${table}, valid` : `index ${index} is INVALID`, declared);
   }
   for (const fk of e.foreignKeys ?? []) {
     const label = `foreign key ${fk.table}(${fk.columns.join(', ')}) → ${fk.references}`;
+    const declared = { expected: `${label}${fk.onDelete ? `, on delete ${fk.onDelete}` : ''}`, reads: 'foreignKeys' as const, section: 'foreignKeys', needles: [fk.table, ...fk.columns, fk.references] };
     const absent = missingTables(fk.table, fk.references);
     if (absent.length > 0) {
-      add(TASK.integration, label, false, blockedDetail(absent), absent);
+      add(TASK.integration, label, false, blockedDetail(absent), { ...declared, blocked: absent });
       continue;
     }
     const found = snap.fks.find((f) => f.table === fk.table && f.references === fk.references && sameList(f.columns, fk.columns) && (!fk.name || f.name === fk.name));
     const ok = !!found && (!fk.onDelete || found.onDelete === fk.onDelete);
-    add(TASK.integration, label, ok, !found ? `${label} is missing` : ok ? `${found.name}, on delete ${found.onDelete}` : `${found.name} has on delete ${found.onDelete}, expected ${fk.onDelete}`);
+    add(TASK.integration, label, ok, !found ? `${label} is missing` : ok ? `${found.name}, on delete ${found.onDelete}` : `${found.name} has on delete ${found.onDelete}, expected ${fk.onDelete}`, declared);
   }
   for (const [table, names] of Object.entries(e.policies ?? {})) {
+    const declared = { expected: `policies ${names.join(', ')}`, reads: 'policies' as const, section: 'policies', needles: [table] };
     if (missingTables(table).length > 0) {
-      add(TASK.rls, `policies on ${table}`, false, blockedDetail(missingTables(table)), missingTables(table));
+      add(TASK.rls, `policies on ${table}`, false, blockedDetail(missingTables(table)), { ...declared, blocked: missingTables(table) });
       continue;
     }
     const have = snap.policies.get(table) ?? new Set();
     const missing = names.filter((n) => !have.has(n));
-    add(TASK.rls, `policies on ${table}`, missing.length === 0, missing.length ? `missing polic${missing.length > 1 ? 'ies' : 'y'} ${missing.join(', ')}` : `${names.length} policies present`);
+    add(TASK.rls, `policies on ${table}`, missing.length === 0, missing.length ? `missing polic${missing.length > 1 ? 'ies' : 'y'} ${missing.join(', ')}` : `${names.length} policies present`, declared);
   }
   for (const [table, names] of Object.entries(e.triggers ?? {})) {
+    const declared = { expected: `triggers ${names.join(', ')}`, reads: 'triggers' as const, section: 'triggers', needles: [table] };
     if (missingTables(table).length > 0) {
-      add(TASK.triggers, `triggers on ${table}`, false, blockedDetail(missingTables(table)), missingTables(table));
+      add(TASK.triggers, `triggers on ${table}`, false, blockedDetail(missingTables(table)), { ...declared, blocked: missingTables(table) });
       continue;
     }
     const have = snap.triggers.get(table) ?? new Set();
     const missing = names.filter((n) => !have.has(n));
-    add(TASK.triggers, `triggers on ${table}`, missing.length === 0, missing.length ? `missing trigger${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` : `${names.length} triggers attached`);
+    add(TASK.triggers, `triggers on ${table}`, missing.length === 0, missing.length ? `missing trigger${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` : `${names.length} triggers attached`, declared);
   }
   for (const fn of e.functions ?? []) {
     const present = snap.functions.has(normalizeSignature(fn));
     const schema = normalizeSignature(fn).split('.')[0];
     const noSchema = !present && !snap.schemas.has(schema) ? [`schema ${schema}`] : undefined;
-    add(TASK.triggers, `function ${fn}`, present, present ? 'exists' : `function ${fn} is missing${noSchema ? ` (schema ${schema} is missing)` : ''}`, noSchema);
+    add(TASK.triggers, `function ${fn}`, present, present ? 'exists' : `function ${fn} is missing${noSchema ? ` (schema ${schema} is missing)` : ''}`,
+      { expected: `function ${fn} exists`, reads: 'functions', section: 'functions', needles: [fn], blocked: noSchema });
   }
   for (const [type, labels] of Object.entries(e.enums ?? {})) {
     const have = snap.enums.get(type);
     const ok = !!have && sameList(have, labels);
-    add(TASK.enums, `enum ${type}`, ok, !have ? `enum ${type} is missing` : ok ? labels.join(', ') : `labels are ${have.join(', ')}; expected ${labels.join(', ')}`);
+    add(TASK.enums, `enum ${type}`, ok, !have ? `enum ${type} is missing` : ok ? labels.join(', ') : `labels are ${have.join(', ')}; expected ${labels.join(', ')}`,
+      { expected: `labels in this order: ${labels.join(', ')}`, reads: 'enums', section: 'enums', needles: [type] });
   }
   for (const g of e.grants ?? []) {
+    const declared = { expected: `${g.privileges.join(', ')} on ${g.table} to ${g.role}`, reads: 'grants' as const, section: 'grants', needles: [g.role, g.table] };
     const absent = [...missingTables(g.table), ...(snap.roles.has(g.role) ? [] : [`role ${g.role}`])];
     if (absent.length > 0) {
-      add(TASK.readiness, `grants on ${g.table} to ${g.role}`, false, blockedDetail(absent), absent);
+      add(TASK.readiness, `grants on ${g.table} to ${g.role}`, false, blockedDetail(absent), { ...declared, blocked: absent });
       continue;
     }
     const have = snap.grants.get(`${g.table}|${g.role}`) ?? new Set();
     const missing = g.privileges.map((p) => p.toUpperCase()).filter((p) => !have.has(p));
-    add(TASK.readiness, `grants on ${g.table} to ${g.role}`, missing.length === 0, missing.length ? `${g.role} lacks ${missing.join(', ')} on ${g.table}` : g.privileges.join(', '));
+    add(TASK.readiness, `grants on ${g.table} to ${g.role}`, missing.length === 0, missing.length ? `${g.role} lacks ${missing.join(', ')} on ${g.table}` : g.privileges.join(', '), declared);
   }
   return out;
 }

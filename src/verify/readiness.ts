@@ -45,44 +45,55 @@ export async function serverFacts(s: Session, declaredTables: readonly string[])
   };
 }
 
+/** What each engine check wants and where it looked (FACTS_SQL below, or the history), for the report. */
+const HOW = {
+  writes: { expected: 'not a standby; transaction_read_only and default_transaction_read_only off', query: "pg_is_in_recovery(), current_setting('transaction_read_only'), current_setting('default_transaction_read_only')" },
+  invalid: { expected: 'no index with indisvalid = false', query: 'pg_index where not indisvalid, outside pg_catalog, information_schema, pg_toast' },
+  partition: { expected: 'a partition whose range holds now(), or a default partition', query: 'pg_partitioned_table, pg_inherits, pg_get_expr(relpartbound) against now()' },
+  drift: { expected: 'each applied unit\'s file has the checksum recorded when it was applied', query: 'sha256 of each up file against migrate.history.checksum' },
+  applied: { expected: 'applied or adopted (a skippable unit may be absent)', query: 'migrate.history: latest applied, adopted or rolled_back row of the unit' },
+};
+
 /** Task 7, the engine's own part: not read-only, no invalid index, current partitions, no drift, every unit applied. */
 export function readinessChecks(facts: ServerFacts, units: readonly Unit[], states: Map<string, UnitRecord>): TaskCheck[] {
   const out: TaskCheck[] = [];
-  const add = (name: string, ok: boolean, detail: string, unit?: string) =>
-    out.push({ task: TASK.readiness, name, status: ok ? 'pass' : 'fail', detail, source: 'readiness', ...(unit ? { unit } : {}) });
+  const add = (name: string, ok: boolean, detail: string, how: { expected: string; query: string }, unit?: string) =>
+    out.push({ task: TASK.readiness, name, status: ok ? 'pass' : 'fail', detail, source: 'readiness', ...(unit ? { unit } : {}), ...how });
 
   const ro = [
     facts.inRecovery ? 'the server is a standby in recovery (pg_is_in_recovery())' : '',
     facts.transactionReadOnly ? 'transaction_read_only is on' : '',
     facts.defaultTransactionReadOnly ? 'default_transaction_read_only is on' : '',
   ].filter(Boolean);
-  add('database accepts writes', ro.length === 0, ro.length ? ro.join('; ') : 'not in recovery; transaction_read_only and default_transaction_read_only are off');
+  add('database accepts writes', ro.length === 0, ro.length ? ro.join('; ') : 'not in recovery; transaction_read_only and default_transaction_read_only are off', HOW.writes);
 
   const bad = facts.invalidIndexes;
   add('no invalid index', bad.length === 0, bad.length
     ? `invalid (pg_index.indisvalid = false): ${bad.map((i) => `${i.index} on ${i.table}`).join(', ')}; rebuild with REINDEX INDEX CONCURRENTLY or drop and recreate`
-    : 'no index with indisvalid = false outside the system schemas');
+    : 'no index with indisvalid = false outside the system schemas', HOW.invalid);
 
   for (const p of facts.partitioned) {
     const name = `current partition of ${p.table}`;
     const timeRange = p.strategy === 'r' && p.keyType !== null && /^(date|timestamp)/.test(p.keyType);
-    if (p.partitions === 0) add(name, false, `${p.table} has no partition at all: every insert fails`);
-    else if (timeRange && p.covering && p.covering.length > 0) add(name, true, `${p.covering.join(', ')} covers now()${p.defaultPartition ? `; default partition ${p.defaultPartition}` : ''}`);
-    else if (timeRange && p.defaultPartition) add(name, true, `no range partition covers now(): rows land in the default partition ${p.defaultPartition}; create the current one before it fills`);
-    else if (timeRange) add(name, false, `no partition of ${p.table} covers now() and there is no default partition: inserts of current rows fail`);
-    else add(name, true, `partitioned by ${p.strategy === 'r' ? 'range' : p.strategy === 'l' ? 'list' : 'hash'}${p.keyType ? ` on a ${p.keyType} key` : ''}, not by time: ${p.partitions} partition(s)${p.defaultPartition ? `, default ${p.defaultPartition}` : ''}`);
+    const add1 = (ok: boolean, detail: string) => add(name, ok, detail, HOW.partition);
+    if (p.partitions === 0) add1(false, `${p.table} has no partition at all: every insert fails`);
+    else if (timeRange && p.covering && p.covering.length > 0) add1(true, `${p.covering.join(', ')} covers now()${p.defaultPartition ? `; default partition ${p.defaultPartition}` : ''}`);
+    else if (timeRange && p.defaultPartition) add1(true, `no range partition covers now(): rows land in the default partition ${p.defaultPartition}; create the current one before it fills`);
+    else if (timeRange) add1(false, `no partition of ${p.table} covers now() and there is no default partition: inserts of current rows fail`);
+    else add1(true, `partitioned by ${p.strategy === 'r' ? 'range' : p.strategy === 'l' ? 'list' : 'hash'}${p.keyType ? ` on a ${p.keyType} key` : ''}, not by time: ${p.partitions} partition(s)${p.defaultPartition ? `, default ${p.defaultPartition}` : ''}`);
   }
 
   const changed = drifted(units, states);
   add('no drift', changed.length === 0, changed.length
     ? `changed since applied: ${changed.map((u) => `${u.name} (${u.up.path})`).join(', ')}`
-    : 'every applied unit\'s file matches the checksum in the history');
+    : 'every applied unit\'s file matches the checksum in the history', HOW.drift);
 
   for (const u of units) {
     const r = states.get(u.name);
-    if (isApplied(r)) add(`unit ${u.name} applied`, true, `${r!.event} ${r!.at} by ${r!.dbUser}`, u.name);
-    else if (u.skippable) add(`unit ${u.name} applied`, true, `not applied; skippable (${r ? 'rolled back' : 'never applied'}), so its checks are not required`, u.name);
-    else add(`unit ${u.name} applied`, false, r ? `rolled back ${r.at}; not applied` : 'not applied (no history record)', u.name);
+    const add1 = (ok: boolean, detail: string) => add(`unit ${u.name} applied`, ok, detail, HOW.applied, u.name);
+    if (isApplied(r)) add1(true, `${r!.event} ${r!.at} by ${r!.dbUser}`);
+    else if (u.skippable) add1(true, `not applied; skippable (${r ? 'rolled back' : 'never applied'}), so its checks are not required`);
+    else add1(false, r ? `rolled back ${r.at}; not applied` : 'not applied (no history record)');
   }
   return out;
 }

@@ -1,10 +1,11 @@
 import { serverErrorMessage, serverErrorPosition, type Session, type Timeouts } from '../db/session';
 import { isApplied, type UnitRecord } from '../engine/history';
 import type { Unit, UnitFile } from '../engine/units';
-import { behaviourTasks, rehearseRollbacks, runBehaviour, shownPath } from './behaviour';
+import { behaviourTasks, rehearseRollbacks, runBehaviour } from './behaviour';
 import { checkExpectations, mergeExpectations, snapshot, TASK } from './expectations';
 import { readinessChecks, type ServerFacts } from './readiness';
 import { fromResult, inferTask, validTask, type TaskCheck } from './tasks';
+import { at, lineOfCheck, shownPath } from './where';
 
 export interface CollectOptions {
   /** Skip every check that writes (behaviour files, rollback rehearsal). */
@@ -30,7 +31,7 @@ export async function collectChecks(s: Session, units: readonly Unit[], states: 
   const missingByUnit = new Map<string, string[]>();
   for (const u of expected) {
     if (u.expect) {
-      const results = await checkExpectations(s, u.expect, snap);
+      const results = await checkExpectations(s, u.expect, snap, u.expectFile);
       checks.push(...results.map((c) => fromResult(c, 'expect', u.name, TASK.readiness)));
       const missing = [
         ...Object.keys(u.expect.tables ?? {}).filter((t) => !snap.tables.has(t)).map((t) => `table ${t}`),
@@ -46,13 +47,13 @@ export async function collectChecks(s: Session, units: readonly Unit[], states: 
   for (const u of expected) {
     if (!u.behaviour) continue;
     const missing = missingByUnit.get(u.name) ?? [];
-    const name = `behaviour of ${u.name}`;
+    const base = { name: `behaviour of ${u.name}`, source: 'behaviour' as const, unit: u.name, query: shownPath(u.behaviour.path) };
     if (missing.length > 0) {
       for (const task of behaviourTasks(u.behaviour)) {
-        checks.push({ task, name, status: 'blocked', detail: `not run: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing`, source: 'behaviour', unit: u.name, missing });
+        checks.push({ ...base, task, status: 'blocked', detail: `not run: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing`, missing });
       }
     } else if (o.readOnly) {
-      for (const task of behaviourTasks(u.behaviour)) checks.push({ task, name, status: 'skipped', detail: READ_ONLY_SKIP, source: 'behaviour', unit: u.name });
+      for (const task of behaviourTasks(u.behaviour)) checks.push({ ...base, task, status: 'skipped', detail: READ_ONLY_SKIP });
     } else {
       checks.push(...(await runBehaviour(s, u, u.behaviour, o.checkTimeouts)));
     }
@@ -69,7 +70,7 @@ async function rollbackChecks(s: Session, units: readonly Unit[], states: Map<st
     .filter((u) => isApplied(states.get(u.name)))
     .sort((a, b) => states.get(b.name)!.at.localeCompare(states.get(a.name)!.at) || order.get(b.name)! - order.get(a.name)!);
   if (applied.length === 0) {
-    return [{ task: TASK.rollback, name: 'rollback', status: 'n/a', detail: 'never applied: no unit has been applied, so there is nothing to roll back', source: 'rollback' }];
+    return [{ task: TASK.rollback, name: 'rollback', status: 'n/a', detail: 'never applied: no unit has been applied, so there is nothing to roll back', source: 'rollback', query: 'migrate.history: latest event per unit' }];
   }
   const out: TaskCheck[] = applied.map((u) => ({
     task: TASK.rollback,
@@ -78,9 +79,11 @@ async function rollbackChecks(s: Session, units: readonly Unit[], states: Map<st
     detail: u.down ? `present: ${shownPath(u.down.path)}` : `no down step: ${u.name} cannot be rolled back (write ${u.kind === 'phase' ? 'down.sql in its folder' : `${u.name}.down.sql`})`,
     source: 'rollback',
     unit: u.name,
+    expected: 'a down step for every applied unit',
+    query: `file ${u.down ? shownPath(u.down.path) : `beside ${shownPath(u.up.path)}`}`,
   }));
   if (o.readOnly) {
-    out.push(...applied.map((u): TaskCheck => ({ task: TASK.rollback, name: `rehearsed rollback of ${u.name}`, status: 'skipped', detail: READ_ONLY_SKIP, source: 'rollback', unit: u.name })));
+    out.push(...applied.map((u): TaskCheck => ({ task: TASK.rollback, name: `rehearsed rollback of ${u.name}`, status: 'skipped', detail: READ_ONLY_SKIP, source: 'rollback', unit: u.name, query: u.down ? shownPath(u.down.path) : undefined })));
   } else {
     out.push(...(await rehearseRollbacks(s, applied, o.checkTimeouts)));
   }
@@ -93,17 +96,17 @@ async function runVerifyHook(s: Session, unit: Unit, file: UnitFile): Promise<Ta
   try {
     rows = await s.query(file.text);
   } catch (err) {
-    const at = serverErrorPosition(err, file.text, shownPath(file.path));
+    const pos = serverErrorPosition(err, file.text, shownPath(file.path));
     const busy = (err as { code?: string }).code === '55P03';
-    const detail = busy ? `could not check: busy (${serverErrorMessage(err)})` : `failed at ${at.file}${at.line ? `:${at.line}` : ''}: ${serverErrorMessage(err)}`;
-    return [{ task: TASK.readiness, name: `verify of ${unit.name}`, status: 'fail', detail, source: 'verify', unit: unit.name }];
+    const detail = busy ? `could not check: busy (${serverErrorMessage(err)})` : `failed at ${pos.file}${pos.line ? `:${pos.line}` : ''}: ${serverErrorMessage(err)}`;
+    return [{ task: TASK.readiness, name: `verify of ${unit.name}`, status: 'fail', detail, source: 'verify', unit: unit.name, query: at(file, pos.line) }];
   }
   return rows.map((r) => {
     if (typeof r.ok !== 'boolean' || r.check == null) {
-      return { task: TASK.readiness, name: `verify of ${unit.name}`, status: 'fail', detail: `${shownPath(file.path)}: a check query must return columns "check" (text), ok (boolean), detail (text)`, source: 'verify', unit: unit.name };
+      return { task: TASK.readiness, name: `verify of ${unit.name}`, status: 'fail', detail: `${shownPath(file.path)}: a check query must return columns "check" (text), ok (boolean), detail (text)`, source: 'verify', unit: unit.name, query: shownPath(file.path) };
     }
     const check = String(r.check);
     const task = r.task != null && validTask(Number(r.task)) ? Number(r.task) : inferTask(check);
-    return { task, name: check, status: r.ok ? 'pass' : 'fail', detail: r.detail == null ? '' : String(r.detail), source: 'verify', unit: unit.name };
+    return { task, name: check, status: r.ok ? 'pass' : 'fail', detail: r.detail == null ? '' : String(r.detail), source: 'verify', unit: unit.name, query: at(file, lineOfCheck(file, check)) };
   });
 }

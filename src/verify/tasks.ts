@@ -1,5 +1,7 @@
 import type { CheckResult } from './checks';
 import { TASK } from './expectations';
+import { mergeDuplicates } from './identity';
+import type { ReportContext } from './report-context';
 
 /** The eight validation tasks of REMEDIATION.md, in order. */
 export const TASKS: ReadonlyArray<{ id: number; name: string }> = [
@@ -29,6 +31,20 @@ export interface TaskCheck {
   unit?: string;
   /** Objects whose absence blocked the check. */
   missing?: string[];
+  /** What the check wants, in words, where the check knows it (declared objects, engine checks). */
+  expected?: string;
+  /** How it was checked: the catalog it read, or the file:line of the hook or behaviour step. */
+  query?: string;
+  /** Each source's own finding, when checks of one identity from several sources were merged (identity.ts). */
+  evidence?: Evidence[];
+}
+
+export interface Evidence {
+  source: CheckSource;
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  query?: string;
 }
 
 export interface TaskReport {
@@ -53,12 +69,14 @@ export interface VerifyReport {
   readOnly: boolean;
   /** Checks not run because they write (--read-only). */
   skipped: Array<{ task: number; unit?: string; name: string; reason: string }>;
+  /** Target, who verified, and the history of each unit verified (report-context.ts). */
+  context: ReportContext;
 }
 
 /** A unit hook's row (verify.sql / behaviour file) as a task check; `blocked` becomes status blocked. */
 export function fromResult(c: CheckResult, source: CheckSource, unit: string | undefined, fallbackTask: number): TaskCheck {
   const task = validTask(c.task) ? c.task! : fallbackTask;
-  const base = { task, name: c.check, detail: c.detail, source, ...(unit ? { unit } : {}) };
+  const base = { task, name: c.check, detail: c.detail, source, ...(unit ? { unit } : {}), ...(c.expected ? { expected: c.expected } : {}), ...(c.query ? { query: c.query } : {}) };
   if (c.ok) return { ...base, status: 'pass' };
   if (c.blocked && c.blocked.length > 0) return { ...base, status: 'blocked', missing: c.blocked };
   return { ...base, status: 'fail' };
@@ -110,8 +128,13 @@ export function taskStatus(checks: readonly TaskCheck[]): { status: TaskStatus; 
   return { status: 'n/a', reason: 'nothing declared' };
 }
 
-/** Groups checks into the eight tasks; approved only when every task passes (n/a only where nothing is declared). */
-export function buildTasks(checks: readonly TaskCheck[]): { approved: boolean; tasks: TaskReport[] } {
+/**
+ * Groups checks into the eight tasks, each check once (a declared expectation and a
+ * verify.sql row about the same object are one check); approved only when every task
+ * passes (n/a only where nothing is declared).
+ */
+export function buildTasks(all: readonly TaskCheck[]): { approved: boolean; tasks: TaskReport[] } {
+  const checks = mergeDuplicates(all);
   const tasks = TASKS.map(({ id, name }) => {
     const mine = checks.filter((c) => c.task === id);
     return { id, name, ...taskStatus(mine), checks: mine };

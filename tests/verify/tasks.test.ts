@@ -1,4 +1,5 @@
 import { behaviourTasks } from '../../src/verify/behaviour';
+import { mergeDuplicates } from '../../src/verify/identity';
 import { buildTasks, inferTask, taskStatus, type TaskCheck } from '../../src/verify/tasks';
 
 const check = (task: number, status: TaskCheck['status'], missing?: string[]): TaskCheck => ({ task, name: `c${task}`, status, detail: 'd', source: 'expect', missing });
@@ -35,5 +36,24 @@ describe('task statuses', () => {
   test('a behaviour file names its tasks on a migrate:tasks line, else task 7', () => {
     expect(behaviourTasks({ path: 'x', text: '-- migrate:tasks 2,4, 6\nselect 1' })).toEqual([2, 4, 6]);
     expect(behaviourTasks({ path: 'x', text: 'select 1' })).toEqual([7]);
+  });
+});
+
+describe('one check per identity', () => {
+  const c = (name: string, status: TaskCheck['status'], source: TaskCheck['source'], unit = '02-auth', task = 3): TaskCheck => ({ task, name, status, detail: `${source} says ${status}`, source, unit });
+
+  test('a declared object and a verify.sql row about it are one check, with the worse finding and both as evidence', () => {
+    const [merged, ...rest] = mergeDuplicates([c('index auth.idx_auth_users_org', 'pass', 'expect'), c('index idx_auth_users_org', 'fail', 'verify')]);
+    expect(rest).toEqual([]);
+    expect(merged).toMatchObject({ name: 'index auth.idx_auth_users_org', status: 'fail', detail: 'verify says fail' });
+    expect(merged.evidence!.map((e) => [e.source, e.status])).toEqual([['expect', 'pass'], ['verify', 'fail']]);
+    expect(mergeDuplicates([c('table public.organization', 'pass', 'expect', 'u', 1), c('table public.organization exists', 'pass', 'verify', 'u', 1)])).toHaveLength(1);
+    expect(mergeDuplicates([c('RLS enabled on public.t', 'pass', 'verify', 'u', 2), c('rls public.t', 'blocked', 'expect', 'u', 2)])[0].status).toBe('blocked');
+  });
+
+  test('other units, other tasks and other objects stay apart', () => {
+    expect(mergeDuplicates([c('index idx_a', 'pass', 'expect', 'u1'), c('index idx_a', 'pass', 'verify', 'u2')])).toHaveLength(2);
+    expect(mergeDuplicates([c('behaviour of u', 'blocked', 'behaviour', 'u', 2), c('behaviour of u', 'blocked', 'behaviour', 'u', 4)])).toHaveLength(2);
+    expect(mergeDuplicates([c('column organization.id', 'pass', 'verify', 'u', 1), c('column users.id', 'pass', 'verify', 'u', 1)])).toHaveLength(2);
   });
 });

@@ -1,4 +1,4 @@
-import { History, isApplied } from '../engine/history';
+import { History, isApplied, type LastAttempt } from '../engine/history';
 import type { Unit } from '../engine/units';
 import { allUnits, withDatabase, type CommonOptions } from './common';
 
@@ -17,6 +17,14 @@ export interface StatusUnit {
   appliedChecksum: string | null;
   hasDown: boolean;
   rolledBackAt: string | null;
+  /** The unit's latest attempt in the history (a pending unit's may have failed), null when none. */
+  lastAttempt: LastAttempt['event'] | null;
+  lastAttemptAt: string | null;
+  /** The error of a failed last attempt, and which step it ran. */
+  lastError: string | null;
+  lastDirection: LastAttempt['direction'];
+  /** Failed attempts in a row, the last one included (0 unless the last attempt failed). */
+  failedAttempts: number;
 }
 
 export interface StatusResult {
@@ -35,7 +43,7 @@ export interface StatusOptions extends CommonOptions {
 export async function status(o: StatusOptions): Promise<StatusResult> {
   const units = allUnits(o, { phases: !o.migrationsOnly });
   return withDatabase(o, async ({ session, settings }) => {
-    const states = await History.latest(session);
+    const { states, attempts } = await History.read(session);
     const known = new Set(units.map((u) => u.name));
     return {
       database: settings.display,
@@ -48,9 +56,14 @@ export async function status(o: StatusOptions): Promise<StatusResult> {
           appliedAt: applied ? r!.at : null, appliedBy: applied ? r!.dbUser : null, durationMs: applied ? r!.durationMs : null,
           checksum: u.checksum, appliedChecksum: applied ? r!.checksum : null, hasDown: !!u.down,
           rolledBackAt: r?.event === 'rolled_back' ? r.at : null,
+          ...lastAttemptOf(attempts.get(u.name)),
         };
       }),
       unknown: [...states.values()].filter((r) => isApplied(r) && !known.has(r.unit)).map((r) => r.unit),
     };
   });
+}
+
+function lastAttemptOf(a: LastAttempt | undefined): Pick<StatusUnit, 'lastAttempt' | 'lastAttemptAt' | 'lastError' | 'lastDirection' | 'failedAttempts'> {
+  return { lastAttempt: a?.event ?? null, lastAttemptAt: a?.at ?? null, lastError: a?.error ?? null, lastDirection: a?.direction ?? null, failedAttempts: a?.failures ?? 0 };
 }

@@ -32,6 +32,21 @@ export interface UnitRecord {
   detail: Record<string, unknown> | null;
 }
 
+/** A unit's latest attempt: its newest applied, adopted, rolled_back or failed row. */
+export interface LastAttempt {
+  event: 'applied' | 'adopted' | 'rolled_back' | 'failed';
+  at: string;
+  /** The error of a failed attempt. */
+  error: string | null;
+  /** Which step a failed attempt ran: up (apply) or down (rollback). */
+  direction: 'up' | 'down' | null;
+  /** Failed attempts in a row since the unit's last applied, adopted or rolled_back row. */
+  failures: number;
+}
+
+/** A timestamptz as ISO 8601 UTC text with milliseconds. */
+const utc = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 const DDL = readFileSync(path.join(__dirname, 'history.sql'), 'utf8');
 const GUARD_DDL = readFileSync(path.join(__dirname, 'history-guard.sql'), 'utf8');
 
@@ -63,26 +78,51 @@ export class History {
 
   /** Latest state per unit in one query; empty when the schema was never created (read-only callers). */
   static async latest(s: Session): Promise<Map<string, UnitRecord>> {
+    return (await History.read(s)).states;
+  }
+
+  /**
+   * In one query: each unit's latest state-changing row, and its latest attempt (applied,
+   * adopted, rolled back or failed) with the error of a failure and how many attempts in a
+   * row failed since its last success. Empty when the schema was never created.
+   */
+  static async read(s: Session): Promise<{ states: Map<string, UnitRecord>; attempts: Map<string, LastAttempt> }> {
     const [{ present }] = await s.query<{ present: boolean }>("select to_regclass('migrate.history') is not null as present");
-    const out = new Map<string, UnitRecord>();
-    if (!present) return out;
+    const states = new Map<string, UnitRecord>();
+    const attempts = new Map<string, LastAttempt>();
+    if (!present) return { states, attempts };
     const rows = await s.query<{
-      unit: string; kind: UnitKind; event: UnitRecord['event']; checksum: string | null; at: string;
-      db_user: string; client_host: string | null; duration_ms: number | null; run_id: string; detail: Record<string, unknown> | null;
+      unit: string; kind: UnitKind | null; event: UnitRecord['event'] | null; checksum: string | null; at: string | null;
+      db_user: string | null; client_host: string | null; duration_ms: number | null; run_id: string | null; detail: Record<string, unknown> | null;
+      last_event: LastAttempt['event']; last_at: string; last_error: string | null; last_direction: string | null; failures: number;
     }>(
-      `select distinct on (unit) unit, kind, event, checksum, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at,
-              db_user, client_host, duration_ms, run_id::text as run_id, detail
-         from migrate.history
-        where event in ('applied', 'adopted', 'rolled_back')
-        order by unit, id desc`,
+      `with ids as (
+         select unit, max(id) filter (where event <> 'failed') as state_id, max(id) as last_id
+           from migrate.history
+          where event in ('applied', 'adopted', 'rolled_back', 'failed')
+          group by unit
+       )
+       select ids.unit, s.kind, s.event, s.checksum, ${utc('s.at')} as at, s.db_user, s.client_host, s.duration_ms, s.run_id::text as run_id, s.detail,
+              l.event as last_event, ${utc('l.at')} as last_at, l.detail->>'error' as last_error, l.detail->>'direction' as last_direction,
+              case when l.event = 'failed'
+                   then (select count(*)::int from migrate.history f where f.unit = ids.unit and f.event = 'failed' and f.id > coalesce(ids.state_id, 0))
+                   else 0 end as failures
+         from ids join migrate.history l on l.id = ids.last_id
+              left join migrate.history s on s.id = ids.state_id`,
     );
     for (const r of rows) {
-      out.set(r.unit, {
-        unit: r.unit, kind: r.kind, event: r.event, checksum: r.checksum, at: r.at, dbUser: r.db_user,
-        clientHost: r.client_host, durationMs: r.duration_ms, runId: r.run_id, detail: r.detail,
+      if (r.event) {
+        states.set(r.unit, {
+          unit: r.unit, kind: r.kind!, event: r.event, checksum: r.checksum, at: r.at!, dbUser: r.db_user!,
+          clientHost: r.client_host, durationMs: r.duration_ms, runId: r.run_id!, detail: r.detail,
+        });
+      }
+      attempts.set(r.unit, {
+        event: r.last_event, at: r.last_at, error: r.last_error,
+        direction: r.last_direction === 'down' ? 'down' : r.last_event === 'failed' ? 'up' : null, failures: r.failures,
       });
     }
-    return out;
+    return { states, attempts };
   }
 
   static async record(s: Session, e: HistoryEvent): Promise<void> {

@@ -30,7 +30,8 @@ export function sequenceJson(r: SequenceResult): unknown {
 export function statusJson(r: StatusResult): unknown {
   return {
     database: r.database,
-    units: r.units.map((u) => ({ name: u.name, kind: u.kind, state: u.state, appliedAt: u.appliedAt, checksum: u.appliedChecksum ?? u.checksum, fileChecksum: u.checksum, appliedBy: u.appliedBy, durationMs: u.durationMs })),
+    units: r.units.map((u) => ({ name: u.name, kind: u.kind, state: u.state, appliedAt: u.appliedAt, checksum: u.appliedChecksum ?? u.checksum, fileChecksum: u.checksum, appliedBy: u.appliedBy, durationMs: u.durationMs,
+      lastAttempt: u.lastAttempt, lastAttemptAt: u.lastAttemptAt, lastError: u.lastError, failedAttempts: u.failedAttempts })),
     unknown: r.unknown,
   };
 }

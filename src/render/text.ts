@@ -28,7 +28,10 @@ export function renderStatus(r: StatusResult): string {
   const lines = [`status of ${r.database}`];
   for (const u of r.units) {
     const when = u.appliedAt ? `${u.appliedAt} by ${u.appliedBy}${u.durationMs != null ? ` in ${u.durationMs} ms` : ''}` : u.rolledBackAt ? `rolled back ${u.rolledBackAt}` : '';
-    lines.push(`  ${u.state.padEnd(8)} ${u.kind.padEnd(9)} ${u.name.padEnd(width)} ${when}${u.state === 'drifted' ? '  (file changed since applied)' : ''}`);
+    const failure = u.lastAttempt === 'failed'
+      ? `  (last ${u.lastDirection === 'down' ? 'rollback ' : ''}attempt failed${u.failedAttempts > 1 ? ` ${u.failedAttempts}×` : ''}, at ${u.lastAttemptAt}: ${u.lastError ?? 'no error recorded'})`
+      : '';
+    lines.push(`  ${u.state.padEnd(8)} ${u.kind.padEnd(9)} ${u.name.padEnd(width)} ${when}${u.state === 'drifted' ? '  (file changed since applied)' : ''}${failure}`);
   }
   for (const name of r.unknown) lines.push(`  applied  ?         ${name.padEnd(width)} (in the history, but no file describes it)`);
   const pending = r.units.filter((u) => u.state === 'pending').length;

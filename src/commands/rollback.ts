@@ -84,7 +84,10 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
     } catch (err) {
       error = asMigrateError(err);
       const failedUnit = order[results.length];
-      if (failedUnit) results.push({ name: failedUnit.name, kind: failedUnit.kind, action: 'failed', durationMs: 0, error: error.message });
+      if (failedUnit) {
+        results.push({ name: failedUnit.name, kind: failedUnit.kind, action: 'failed', durationMs: 0, error: error.message });
+        for (const u of order.slice(results.length)) results.push({ name: u.name, kind: u.kind, action: 'not-run', durationMs: 0, reason: `not run: the rollback stopped at ${failedUnit.name}` });
+      }
     }
     return { ok: !error, dryRun: !!o.dryRun, runId, units: results, dataLoss, reapply, error };
   });

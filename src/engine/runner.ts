@@ -11,7 +11,8 @@ import { History } from './history';
 import { hasVerify, verifyUnit } from './unit-checks';
 import type { Unit } from './units';
 
-export type UnitAction = 'applied' | 'skipped' | 'adopted' | 'rolled-back' | 'failed';
+/** skipped: already applied or --skip; not-run: left out because the run stopped before it, or refused by the window. */
+export type UnitAction = 'applied' | 'skipped' | 'adopted' | 'rolled-back' | 'failed' | 'not-run';
 
 export interface UnitResult {
   name: string;

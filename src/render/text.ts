@@ -3,7 +3,7 @@ import type { UnitResult } from '../engine/runner';
 import type { StatusResult } from '../commands/status';
 import type { RollbackResult } from '../commands/rollback';
 
-const MARK: Record<UnitResult['action'], string> = { applied: '✓', adopted: '✓', skipped: '·', 'rolled-back': '↶', failed: '✗' };
+const MARK: Record<UnitResult['action'], string> = { applied: '✓', adopted: '✓', skipped: '·', 'rolled-back': '↶', failed: '✗', 'not-run': '○' };
 
 export function renderUnits(units: readonly UnitResult[]): string[] {
   const width = Math.max(10, ...units.map((u) => u.name.length));

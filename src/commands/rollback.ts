@@ -3,7 +3,7 @@ import { RollbackSignal, type Session } from '../db/session';
 import { appliedDependants } from '../engine/dependencies';
 import { toUnitFailed } from '../engine/failure';
 import { History, isApplied } from '../engine/history';
-import { rollbackUnit, rowsAtRisk, type ApplyDetail, type RunContext, type UnitResult } from '../engine/runner';
+import { failedAttemptMs, rollbackUnit, rowsAtRisk, type ApplyDetail, type RunContext, type UnitResult } from '../engine/runner';
 import { verifyUnit } from '../engine/unit-checks';
 import { resolveUnit, type Unit } from '../engine/units';
 import { asMigrateError, BlockedError, MigrateError, UsageError } from '../errors';
@@ -85,7 +85,7 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
       error = asMigrateError(err);
       const failedUnit = order[results.length];
       if (failedUnit) {
-        results.push({ name: failedUnit.name, kind: failedUnit.kind, action: 'failed', durationMs: 0, error: error.message });
+        results.push({ name: failedUnit.name, kind: failedUnit.kind, action: 'failed', durationMs: failedAttemptMs(err), error: error.message });
         for (const u of order.slice(results.length)) results.push({ name: u.name, kind: u.kind, action: 'not-run', durationMs: 0, reason: `not run: the rollback stopped at ${failedUnit.name}` });
       }
     }

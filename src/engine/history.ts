@@ -125,22 +125,41 @@ export class History {
     return { states, attempts };
   }
 
-  static async record(s: Session, e: HistoryEvent): Promise<void> {
+  /** Writes one event; answers the duration stored with it (see recordStep). */
+  static async record(s: Session, e: HistoryEvent): Promise<number | null> {
     const { query, params } = History.recordStep(e);
-    await s.query(query, params);
+    return History.recordedMs(await s.query(query, params));
   }
 
   /**
-   * The insert as a pipeline step. Without a durationMs the server measures it: inside the
-   * unit's transaction, clock_timestamp() - now() is the time since the unit began.
+   * The insert as a pipeline step; it returns the stored duration, so the figure a caller
+   * reports is the one in the row. Without a durationMs the server measures it: the time
+   * from the start of the unit's transaction (now(), or the mark of unitStartStep when the
+   * unit is a savepoint inside a larger transaction) to this insert, just before COMMIT.
    */
   static recordStep(e: HistoryEvent): { query: string; params: unknown[] } {
     return {
       query: `insert into migrate.history (run_id, unit, kind, event, checksum, duration_ms, runner_version, precheck, detail)
-              values ($1, $2, $3, $4, $5, coalesce($6::int, (extract(epoch from clock_timestamp() - now()) * 1000)::int), $7, $8::text::jsonb, $9::text::jsonb)`,
+              values ($1, $2, $3, $4, $5, coalesce($6::int, (extract(epoch from clock_timestamp()
+                        - coalesce(nullif(current_setting('migrate.unit_started', true), '')::timestamptz, now())) * 1000)::int),
+                      $7, $8::text::jsonb, $9::text::jsonb)
+              returning duration_ms`,
       params: [e.runId, e.unit, e.kind, e.event, e.checksum ?? null, e.durationMs ?? null, RUNNER_VERSION,
         e.precheck === undefined ? null : JSON.stringify(e.precheck), e.detail === undefined ? null : JSON.stringify(e.detail)],
     };
+  }
+
+  /** The duration a recordStep returned, from its result rows. */
+  static recordedMs(rows: unknown): number | null {
+    return (rows as Array<{ duration_ms: number | null }>)[0]?.duration_ms ?? null;
+  }
+
+  /**
+   * Marks the start of a unit that runs as a savepoint (--single-transaction, --dry-run),
+   * where now() is the start of the whole run; the mark lasts until the transaction ends.
+   */
+  static unitStartStep(): { query: string } {
+    return { query: "select set_config('migrate.unit_started', clock_timestamp()::text, true)" };
   }
 
   /** A step that aborts its transaction unless `unit` committed its "applied" row in this run. */

@@ -31,12 +31,13 @@ export function renderStatus(r: StatusResult): string {
     const failure = u.lastAttempt === 'failed'
       ? `  (last ${u.lastDirection === 'down' ? 'rollback ' : ''}attempt failed${u.failedAttempts > 1 ? ` ${u.failedAttempts}×` : ''}, at ${u.lastAttemptAt}: ${u.lastError ?? 'no error recorded'})`
       : '';
-    lines.push(`  ${u.state.padEnd(8)} ${u.kind.padEnd(9)} ${u.name.padEnd(width)} ${when}${u.state === 'drifted' ? '  (file changed since applied)' : ''}${failure}`);
+    lines.push(`  ${u.state.padEnd(8)} ${u.kind.padEnd(9)} ${u.name.padEnd(width)} ${when}${u.state === 'drifted' ? '  (file changed since applied)' : ''}`.trimEnd() + failure);
   }
   for (const name of r.unknown) lines.push(`  applied  ?         ${name.padEnd(width)} (in the history, but no file describes it)`);
   const pending = r.units.filter((u) => u.state === 'pending').length;
   const drifted = r.units.filter((u) => u.state === 'drifted').length;
-  lines.push(`${r.units.length - pending} applied, ${pending} pending${drifted ? `, ${drifted} DRIFTED` : ''}`);
+  const lastFailed = r.units.filter((u) => u.lastAttempt === 'failed').length;
+  lines.push(`${r.units.length - pending} applied, ${pending} pending${drifted ? `, ${drifted} DRIFTED` : ''}${lastFailed ? `, ${lastFailed} whose last attempt failed` : ''}`);
   return lines.join('\n') + '\n';
 }
 

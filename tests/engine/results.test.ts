@@ -151,6 +151,7 @@ describe('status shows a failed last attempt', () => {
     });
     const text = await runCli([...args(p), 'status']);
     expect(text.stdout).toMatch(/pending +migration +0002_flaky +\(last attempt failed 2×, at \d{4}-\S+Z: .*division by zero/);
+    expect(text.stdout).toMatch(/1 applied, 1 pending, 1 whose last attempt failed/);
 
     p.write('0002_flaky.sql', 'create table flaky (id int);\n');
     expect((await runCli([...args(p), 'up'])).code).toBe(0);

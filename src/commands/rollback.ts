@@ -6,7 +6,7 @@ import { RollbackSignal, type Session } from '../db/session';
 import { appliedDependants } from '../engine/dependencies';
 import { toUnitFailed } from '../engine/failure';
 import { History, isApplied } from '../engine/history';
-import { rollbackUnit, rowsAtRisk, type ApplyDetail, type RunContext, type UnitResult } from '../engine/runner';
+import { failedAttemptMs, rollbackUnit, rowsAtRisk, type ApplyDetail, type RunContext, type UnitResult } from '../engine/runner';
 import { verifyUnit } from '../engine/unit-checks';
 import { resolveUnit, type Unit } from '../engine/units';
 import { asMigrateError, BlockedError, MigrateError, UsageError } from '../errors';
@@ -102,7 +102,10 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
     } catch (err) {
       error = asMigrateError(err);
       const failedUnit = order[results.length];
-      if (failedUnit) results.push({ name: failedUnit.name, kind: failedUnit.kind, action: 'failed', durationMs: 0, error: error.message });
+      if (failedUnit) {
+        results.push({ name: failedUnit.name, kind: failedUnit.kind, action: 'failed', durationMs: failedAttemptMs(err), error: error.message });
+        for (const u of order.slice(results.length)) results.push({ name: u.name, kind: u.kind, action: 'not-run', durationMs: 0, reason: `not run: the rollback stopped at ${failedUnit.name}` });
+      }
     }
     return { ok: !error, dryRun: !!o.dryRun, runId, units: results, dataLoss, reapply, error };
   });

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { History, isApplied } from '../engine/history';
+import { History, isApplied, type LastAttempt } from '../engine/history';
 import type { Unit } from '../engine/units';
 import { allUnits, withDatabase, type CommonOptions } from './common';
 import { commonOptions, formatOf, outputFlags, type GlobalArgv, type OutputArgv } from './flags';
@@ -22,6 +22,14 @@ export interface StatusUnit {
   appliedChecksum: string | null;
   hasDown: boolean;
   rolledBackAt: string | null;
+  /** The unit's latest attempt in the history (a pending unit's may have failed), null when none. */
+  lastAttempt: LastAttempt['event'] | null;
+  lastAttemptAt: string | null;
+  /** The error of a failed last attempt, and which step it ran. */
+  lastError: string | null;
+  lastDirection: LastAttempt['direction'];
+  /** Failed attempts in a row, the last one included (0 unless the last attempt failed). */
+  failedAttempts: number;
 }
 
 export interface StatusResult {
@@ -40,7 +48,7 @@ export interface StatusOptions extends CommonOptions {
 export async function status(o: StatusOptions): Promise<StatusResult> {
   const units = allUnits(o, { phases: !o.migrationsOnly });
   return withDatabase(o, async ({ session, settings }) => {
-    const states = await History.latest(session);
+    const { states, attempts } = await History.read(session);
     const known = new Set(units.map((u) => u.name));
     return {
       database: settings.display,
@@ -53,11 +61,16 @@ export async function status(o: StatusOptions): Promise<StatusResult> {
           appliedAt: applied ? r!.at : null, appliedBy: applied ? r!.dbUser : null, durationMs: applied ? r!.durationMs : null,
           checksum: u.checksum, appliedChecksum: applied ? r!.checksum : null, hasDown: !!u.down,
           rolledBackAt: r?.event === 'rolled_back' ? r.at : null,
+          ...lastAttemptOf(attempts.get(u.name)),
         };
       }),
       unknown: [...states.values()].filter((r) => isApplied(r) && !known.has(r.unit)).map((r) => r.unit),
     };
   });
+}
+
+function lastAttemptOf(a: LastAttempt | undefined): Pick<StatusUnit, 'lastAttempt' | 'lastAttemptAt' | 'lastError' | 'lastDirection' | 'failedAttempts'> {
+  return { lastAttempt: a?.event ?? null, lastAttemptAt: a?.at ?? null, lastError: a?.error ?? null, lastDirection: a?.direction ?? null, failedAttempts: a?.failures ?? 0 };
 }
 
 type StatusArgv = GlobalArgv & OutputArgv & { 'migrations-only': boolean };
@@ -75,7 +88,8 @@ export async function handler(a: StatusArgv, io: Io): Promise<Outcome> {
 export function statusJson(r: StatusResult): unknown {
   return {
     database: r.database,
-    units: r.units.map((u) => ({ name: u.name, kind: u.kind, state: u.state, appliedAt: u.appliedAt, checksum: u.appliedChecksum ?? u.checksum, fileChecksum: u.checksum, appliedBy: u.appliedBy, durationMs: u.durationMs })),
+    units: r.units.map((u) => ({ name: u.name, kind: u.kind, state: u.state, appliedAt: u.appliedAt, checksum: u.appliedChecksum ?? u.checksum, fileChecksum: u.checksum, appliedBy: u.appliedBy, durationMs: u.durationMs,
+      lastAttempt: u.lastAttempt, lastAttemptAt: u.lastAttemptAt, lastError: u.lastError, lastDirection: u.lastDirection, failedAttempts: u.failedAttempts })),
     unknown: r.unknown,
   };
 }
@@ -85,11 +99,15 @@ export function renderStatus(r: StatusResult): string {
   const lines = [`status of ${r.database}`];
   for (const u of r.units) {
     const when = u.appliedAt ? `${u.appliedAt} by ${u.appliedBy}${u.durationMs != null ? ` in ${u.durationMs} ms` : ''}` : u.rolledBackAt ? `rolled back ${u.rolledBackAt}` : '';
-    lines.push(`  ${u.state.padEnd(8)} ${u.kind.padEnd(9)} ${u.name.padEnd(width)} ${when}${u.state === 'drifted' ? '  (file changed since applied)' : ''}`);
+    const failure = u.lastAttempt === 'failed'
+      ? `  (last ${u.lastDirection === 'down' ? 'rollback ' : ''}attempt failed${u.failedAttempts > 1 ? ` ${u.failedAttempts}×` : ''}, at ${u.lastAttemptAt}: ${u.lastError ?? 'no error recorded'})`
+      : '';
+    lines.push(`  ${u.state.padEnd(8)} ${u.kind.padEnd(9)} ${u.name.padEnd(width)} ${when}${u.state === 'drifted' ? '  (file changed since applied)' : ''}`.trimEnd() + failure);
   }
   for (const name of r.unknown) lines.push(`  applied  ?         ${name.padEnd(width)} (in the history, but no file describes it)`);
   const pending = r.units.filter((u) => u.state === 'pending').length;
   const drifted = r.units.filter((u) => u.state === 'drifted').length;
-  lines.push(`${r.units.length - pending} applied, ${pending} pending${drifted ? `, ${drifted} DRIFTED` : ''}`);
+  const lastFailed = r.units.filter((u) => u.lastAttempt === 'failed').length;
+  lines.push(`${r.units.length - pending} applied, ${pending} pending${drifted ? `, ${drifted} DRIFTED` : ''}${lastFailed ? `, ${lastFailed} whose last attempt failed` : ''}`);
   return lines.join('\n') + '\n';
 }

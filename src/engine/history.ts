@@ -44,7 +44,20 @@ export interface Application {
   checksum: string | null;
 }
 
-const AT_UTC = `to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at`;
+/** A unit's latest attempt: its newest applied, adopted, rolled_back or failed row. */
+export interface LastAttempt {
+  event: 'applied' | 'adopted' | 'rolled_back' | 'failed';
+  at: string;
+  /** The error of a failed attempt. */
+  error: string | null;
+  /** Which step a failed attempt ran: up (apply) or down (rollback). */
+  direction: 'up' | 'down' | null;
+  /** Failed attempts in a row since the unit's last applied, adopted or rolled_back row. */
+  failures: number;
+}
+
+/** A timestamptz as ISO 8601 UTC text with milliseconds. */
+const utc = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 const DDL = readFileSync(path.join(__dirname, 'history.sql'), 'utf8');
 const GUARD_DDL = readFileSync(path.join(__dirname, 'history-guard.sql'), 'utf8');
@@ -77,25 +90,50 @@ export class History {
 
   /** Latest state per unit in one query; empty when the schema was never created (read-only callers). */
   static async latest(s: Session): Promise<Map<string, UnitRecord>> {
-    const out = new Map<string, UnitRecord>();
-    if (!(await History.present(s))) return out;
+    return (await History.read(s)).states;
+  }
+
+  /**
+   * In one query: each unit's latest state-changing row, and its latest attempt (applied,
+   * adopted, rolled back or failed) with the error of a failure and how many attempts in a
+   * row failed since its last success. Empty when the schema was never created.
+   */
+  static async read(s: Session): Promise<{ states: Map<string, UnitRecord>; attempts: Map<string, LastAttempt> }> {
+    const states = new Map<string, UnitRecord>();
+    const attempts = new Map<string, LastAttempt>();
+    if (!(await History.present(s))) return { states, attempts };
     const rows = await s.query<{
-      unit: string; kind: UnitKind; event: UnitRecord['event']; checksum: string | null; at: string;
-      db_user: string; client_host: string | null; duration_ms: number | null; run_id: string; detail: Record<string, unknown> | null;
+      unit: string; kind: UnitKind | null; event: UnitRecord['event'] | null; checksum: string | null; at: string | null;
+      db_user: string | null; client_host: string | null; duration_ms: number | null; run_id: string | null; detail: Record<string, unknown> | null;
+      last_event: LastAttempt['event']; last_at: string; last_error: string | null; last_direction: string | null; failures: number;
     }>(
-      `select distinct on (unit) unit, kind, event, checksum, ${AT_UTC},
-              db_user, client_host, duration_ms, run_id::text as run_id, detail
-         from migrate.history
-        where event in ('applied', 'adopted', 'rolled_back')
-        order by unit, id desc`,
+      `with ids as (
+         select unit, max(id) filter (where event <> 'failed') as state_id, max(id) as last_id
+           from migrate.history
+          where event in ('applied', 'adopted', 'rolled_back', 'failed')
+          group by unit
+       )
+       select ids.unit, s.kind, s.event, s.checksum, ${utc('s.at')} as at, s.db_user, s.client_host, s.duration_ms, s.run_id::text as run_id, s.detail,
+              l.event as last_event, ${utc('l.at')} as last_at, l.detail->>'error' as last_error, l.detail->>'direction' as last_direction,
+              case when l.event = 'failed'
+                   then (select count(*)::int from migrate.history f where f.unit = ids.unit and f.event = 'failed' and f.id > coalesce(ids.state_id, 0))
+                   else 0 end as failures
+         from ids join migrate.history l on l.id = ids.last_id
+              left join migrate.history s on s.id = ids.state_id`,
     );
     for (const r of rows) {
-      out.set(r.unit, {
-        unit: r.unit, kind: r.kind, event: r.event, checksum: r.checksum, at: r.at, dbUser: r.db_user,
-        clientHost: r.client_host, durationMs: r.duration_ms, runId: r.run_id, detail: r.detail,
+      if (r.event) {
+        states.set(r.unit, {
+          unit: r.unit, kind: r.kind!, event: r.event, checksum: r.checksum, at: r.at!, dbUser: r.db_user!,
+          clientHost: r.client_host, durationMs: r.duration_ms, runId: r.run_id!, detail: r.detail,
+        });
+      }
+      attempts.set(r.unit, {
+        event: r.last_event, at: r.last_at, error: r.last_error,
+        direction: r.last_direction === 'down' ? 'down' : r.last_event === 'failed' ? 'up' : null, failures: r.failures,
       });
     }
-    return out;
+    return { states, attempts };
   }
 
   /** The latest applied or adopted row per unit, also of units rolled back since; empty without a history. */
@@ -103,7 +141,7 @@ export class History {
     if (!(await History.present(s))) return new Map();
     const rows = await s.query<{ unit: string; event: Application['event']; run_id: string; at: string; db_user: string; client_host: string | null; runner_version: string; checksum: string | null }>(
       // client_host is inet_client_addr()::text, "127.0.0.1/32": the address alone reads better.
-      `select distinct on (unit) unit, event, run_id::text as run_id, ${AT_UTC}, db_user,
+      `select distinct on (unit) unit, event, run_id::text as run_id, ${utc('at')} as at, db_user,
               regexp_replace(client_host, '/(32|128)$', '') as client_host, runner_version, checksum
          from migrate.history
         where event in ('applied', 'adopted')
@@ -119,22 +157,41 @@ export class History {
     return present;
   }
 
-  static async record(s: Session, e: HistoryEvent): Promise<void> {
+  /** Writes one event; answers the duration stored with it (see recordStep). */
+  static async record(s: Session, e: HistoryEvent): Promise<number | null> {
     const { query, params } = History.recordStep(e);
-    await s.query(query, params);
+    return History.recordedMs(await s.query(query, params));
   }
 
   /**
-   * The insert as a pipeline step. Without a durationMs the server measures it: inside the
-   * unit's transaction, clock_timestamp() - now() is the time since the unit began.
+   * The insert as a pipeline step; it returns the stored duration, so the figure a caller
+   * reports is the one in the row. Without a durationMs the server measures it: the time
+   * from the start of the unit's transaction (now(), or the mark of unitStartStep when the
+   * unit is a savepoint inside a larger transaction) to this insert, just before COMMIT.
    */
   static recordStep(e: HistoryEvent): { query: string; params: unknown[] } {
     return {
       query: `insert into migrate.history (run_id, unit, kind, event, checksum, duration_ms, runner_version, precheck, detail)
-              values ($1, $2, $3, $4, $5, coalesce($6::int, (extract(epoch from clock_timestamp() - now()) * 1000)::int), $7, $8::text::jsonb, $9::text::jsonb)`,
+              values ($1, $2, $3, $4, $5, coalesce($6::int, (extract(epoch from clock_timestamp()
+                        - coalesce(nullif(current_setting('migrate.unit_started', true), '')::timestamptz, now())) * 1000)::int),
+                      $7, $8::text::jsonb, $9::text::jsonb)
+              returning duration_ms`,
       params: [e.runId, e.unit, e.kind, e.event, e.checksum ?? null, e.durationMs ?? null, RUNNER_VERSION,
         e.precheck === undefined ? null : JSON.stringify(e.precheck), e.detail === undefined ? null : JSON.stringify(e.detail)],
     };
+  }
+
+  /** The duration a recordStep returned, from its result rows. */
+  static recordedMs(rows: unknown): number | null {
+    return (rows as Array<{ duration_ms: number | null }>)[0]?.duration_ms ?? null;
+  }
+
+  /**
+   * Marks the start of a unit that runs as a savepoint (--single-transaction, --dry-run),
+   * where now() is the start of the whole run; the mark lasts until the transaction ends.
+   */
+  static unitStartStep(): { query: string } {
+    return { query: "select set_config('migrate.unit_started', clock_timestamp()::text, true)" };
   }
 
   /** A step that aborts its transaction unless `unit` committed its "applied" row in this run. */

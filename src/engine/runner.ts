@@ -1,5 +1,5 @@
 import { describeDiff, diffFingerprints, fingerprint, isEmptyDiff, pick, type Fingerprint } from '../db/fingerprint';
-import { RollbackSignal, type Session } from '../db/session';
+import { RollbackSignal, type PipelineStep, type Session } from '../db/session';
 import { MigrateError, UnitFailedError } from '../errors';
 import type { Logger } from '../log';
 import { failed, summarize, type CheckResult } from '../verify/checks';
@@ -11,12 +11,18 @@ import { History } from './history';
 import { hasVerify, verifyUnit } from './unit-checks';
 import type { Unit } from './units';
 
+/** skipped: already applied or --skip; not-run: left out because the run stopped before it, or refused by the window. */
 export type UnitAction = 'applied' | 'skipped' | 'adopted' | 'rolled-back' | 'failed' | 'not-run';
 
 export interface UnitResult {
   name: string;
   kind: Unit['kind'];
   action: UnitAction;
+  /**
+   * The figure stored in the unit's history row (see docs/UNITS.md, "Durations"): the
+   * server's time from the unit's BEGIN to its row, just before COMMIT; for a failed
+   * attempt, the runner's time from the unit's start until its failure was known.
+   */
   durationMs: number;
   reason?: string;
   checks?: CheckResult[];
@@ -49,6 +55,33 @@ export function isOneTrip(unit: Unit): boolean {
   return !unit.down && !hasVerify(unit) && unit.transactional;
 }
 
+/**
+ * What a unit threw, with how long the attempt ran until the failure was known (the same
+ * figure as its "failed" row). asMigrateError finds the error itself through the cause.
+ */
+export class AttemptFailed extends Error {
+  constructor(readonly error: unknown, readonly durationMs: number) {
+    super((error as Error)?.message ?? String(error), { cause: error });
+  }
+}
+
+/** The duration of a failed attempt, from what a run caught (umzug wraps what a unit threw). */
+export function failedAttemptMs(err: unknown): number {
+  for (let e = err as { cause?: unknown } | undefined; e; e = e.cause as { cause?: unknown } | undefined) {
+    if (e instanceof AttemptFailed) return e.durationMs;
+  }
+  return 0;
+}
+
+/** Inside an enclosing transaction a unit is a savepoint and marks its own start (History.unitStartStep). */
+function startSteps(ctx: RunContext): PipelineStep[] {
+  return ctx.session.inTransaction ? [History.unitStartStep()] : [];
+}
+
+async function markStart(ctx: RunContext, tx: Session): Promise<void> {
+  if (ctx.session.inTransaction) await tx.query(History.unitStartStep().query);
+}
+
 /** A one-trip unit whose transaction is already on its way to the server. */
 export interface SentUnit {
   name: string;
@@ -63,7 +96,8 @@ export interface SentUnit {
  * atomic() makes the unit a savepoint.
  */
 export function sendUnit(ctx: RunContext, unit: Unit, precheck: CheckResult[], after?: string): SentUnit {
-  const steps = [
+  const steps: PipelineStep[] = [
+    ...startSteps(ctx),
     ...(after ? [History.requireAppliedStep(ctx.runId, after)] : []),
     { script: unit.up.text, file: unit.up.path },
     History.recordStep({ runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'applied', checksum: unit.checksum, precheck }),
@@ -86,30 +120,34 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
   try {
     if (hasVerify(unit)) {
       const adopted = await ctx.session.transaction(async (tx) => {
+        await markStart(ctx, tx);
         // A verify that errors (its objects do not exist yet) simply means "not adoptable".
         const checks = await verifyUnit(tx, unit).catch(() => {
           throw new RollbackSignal(undefined);
         });
         if (checks.length === 0 || failed(checks).length > 0) return undefined;
-        await History.record(tx, { runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'adopted', checksum: unit.checksum, durationMs: elapsed(), precheck, detail: { checks } });
-        return checks;
+        const durationMs = await History.record(tx, { runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'adopted', checksum: unit.checksum, precheck, detail: { checks } });
+        return { checks, durationMs: durationMs ?? elapsed() };
       });
       if (adopted) {
-        ctx.log.info({ runId: ctx.runId, unit: unit.name, durationMs: elapsed() }, 'adopted: its objects already exist and its verify passes');
-        return { name: unit.name, kind: unit.kind, action: 'adopted', durationMs: elapsed(), checks: adopted, reason: 'objects already present and verified' };
+        ctx.log.info({ runId: ctx.runId, unit: unit.name, durationMs: adopted.durationMs }, 'adopted: its objects already exist and its verify passes');
+        return { name: unit.name, kind: unit.kind, action: 'adopted', durationMs: adopted.durationMs, checks: adopted.checks, reason: 'objects already present and verified' };
       }
     }
     ctx.log.info({ runId: ctx.runId, unit: unit.name }, 'applying');
     if (isOneTrip(unit)) {
+      let results: unknown[];
       try {
-        await (sent ?? sendUnit(ctx, unit, precheck)).done;
+        results = await (sent ?? sendUnit(ctx, unit, precheck)).done;
       } catch (err) {
         throw toUnitFailed(unit, 'up', unit.up, err);
       }
-      ctx.log.info({ runId: ctx.runId, unit: unit.name, durationMs: elapsed() }, 'applied');
-      return { name: unit.name, kind: unit.kind, action: 'applied', durationMs: elapsed(), checks: [] };
+      const durationMs = History.recordedMs(results.at(-1)) ?? elapsed();
+      ctx.log.info({ runId: ctx.runId, unit: unit.name, durationMs }, 'applied');
+      return { name: unit.name, kind: unit.kind, action: 'applied', durationMs, checks: [] };
     }
     const run = async (s: Session) => {
+      await markStart(ctx, s);
       const before = unit.down ? await fingerprint(s) : undefined;
       if (!unit.transactional) {
         for (const note of await runOutsideTransaction(s, unit)) ctx.log.warn({ unit: unit.name }, note);
@@ -129,19 +167,22 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
         const d = diffFingerprints(before, await fingerprint(s));
         detail = { before, footprint: [...d.added, ...d.removed, ...d.changed] };
       }
-      const common = { runId: ctx.runId, unit: unit.name, kind: unit.kind, checksum: unit.checksum, durationMs: s.inTransaction ? undefined : elapsed() };
-      await History.record(s, { ...common, event: 'applied', precheck, detail });
-      if (checks.length > 0) await History.record(s, { ...common, event: 'verified', detail: { checks } });
-      return checks;
+      // Outside a transaction there is no server-side start to measure from: the runner's clock.
+      const common = { runId: ctx.runId, unit: unit.name, kind: unit.kind, checksum: unit.checksum, durationMs: unit.transactional ? undefined : elapsed() };
+      const durationMs = (await History.record(s, { ...common, event: 'applied', precheck, detail })) ?? elapsed();
+      if (checks.length > 0) await History.record(s, { ...common, durationMs, event: 'verified', detail: { checks } });
+      return { checks, durationMs };
     };
     // A unit that cannot run in a transaction is applied statement by statement by the server.
-    const checks = unit.transactional ? await ctx.session.transaction(run) : await run(ctx.session);
-    ctx.log.info({ runId: ctx.runId, unit: unit.name, durationMs: elapsed() }, 'applied and verified');
-    return { name: unit.name, kind: unit.kind, action: 'applied', durationMs: elapsed(), checks };
+    const { checks, durationMs } = unit.transactional ? await ctx.session.transaction(run) : await run(ctx.session);
+    ctx.log.info({ runId: ctx.runId, unit: unit.name, durationMs }, 'applied and verified');
+    return { name: unit.name, kind: unit.kind, action: 'applied', durationMs, checks };
   } catch (err) {
+    // The attempt ends when its failure is known; finding the failing line comes after.
+    const durationMs = elapsed();
     const located = err instanceof UnitFailedError && err.direction === 'up' && unit.transactional ? await locateFailure(ctx.session, err, unit.up) : err;
-    await recordFailure(ctx, unit, located, elapsed());
-    throw located;
+    await recordFailure(ctx, unit, located, durationMs);
+    throw new AttemptFailed(located, durationMs);
   }
 }
 
@@ -183,6 +224,7 @@ export async function rollbackUnit(ctx: RunContext, unit: Unit, stored: ApplyDet
   if (!down) throw new UnitFailedError(unit.name, 'down', { file: unit.up.path }, 'this unit has no down step');
   try {
     const result = await ctx.session.transaction(async (tx) => {
+      await markStart(ctx, tx);
       try {
         await tx.script(down.text, down.path);
       } catch (err) {
@@ -199,14 +241,15 @@ export async function rollbackUnit(ctx: RunContext, unit: Unit, stored: ApplyDet
       if (failed(checks).length > 0) {
         throw new UnitFailedError(unit.name, 'down', { file: down.path }, `rollback did not restore the schema: ${summarize(checks)}`);
       }
-      await History.record(tx, { runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'rolled_back', checksum: unit.checksum, durationMs: elapsed(), detail: { checks, schemaEqualsBefore } });
-      return { checks, schemaEqualsBefore };
+      const durationMs = await History.record(tx, { runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'rolled_back', checksum: unit.checksum, detail: { checks, schemaEqualsBefore } });
+      return { checks, schemaEqualsBefore, durationMs: durationMs ?? elapsed() };
     });
-    ctx.log.info({ runId: ctx.runId, unit: unit.name, durationMs: elapsed() }, 'rolled back');
-    return { name: unit.name, kind: unit.kind, action: 'rolled-back', durationMs: elapsed(), ...result };
+    ctx.log.info({ runId: ctx.runId, unit: unit.name, durationMs: result.durationMs }, 'rolled back');
+    return { name: unit.name, kind: unit.kind, action: 'rolled-back', ...result };
   } catch (err) {
-    await recordFailure(ctx, unit, err, elapsed(), 'down');
-    throw err;
+    const durationMs = elapsed();
+    await recordFailure(ctx, unit, err, durationMs, 'down');
+    throw new AttemptFailed(err, durationMs);
   }
 }
 

@@ -4,7 +4,7 @@ import { asMigrateError, BlockedError, MigrateError, UsageError } from '../error
 import type { Logger } from '../log';
 import { failed, type CheckResult } from '../verify/checks';
 import { History, isApplied, type UnitRecord } from './history';
-import { applyUnit, isOneTrip, sendUnit, type RunContext, type SentUnit, type UnitResult } from './runner';
+import { applyUnit, failedAttemptMs, isOneTrip, sendUnit, type RunContext, type SentUnit, type UnitResult } from './runner';
 import { precheckUnit } from './unit-checks';
 import type { LockWaitMonitor } from './lock-waits';
 import { parseSql, syntaxErrors } from '../analysis/parse';
@@ -160,15 +160,16 @@ export async function runSequence(o: SequenceOptions): Promise<SequenceResult> {
   } catch (err) {
     error = asMigrateError(err);
     const failedUnit = results.length < toRun.length ? toRun[results.length] : undefined;
+    const durationMs = failedAttemptMs(err);
     // A unit refused before it started (the window closing) did not fail; it was not run.
     const notStarted = error instanceof BlockedError;
-    if (failedUnit) results.push({ name: failedUnit.name, kind: failedUnit.kind, action: notStarted ? 'skipped' : 'failed', durationMs: 0, ...(notStarted ? { reason: error.message } : { error: error.message }) });
-    for (const p of toRun.slice(results.length)) results.push({ name: p.name, kind: p.kind, action: 'skipped', durationMs: 0, reason: `not run: the run stopped at ${failedUnit?.name ?? 'an earlier unit'}` });
+    if (failedUnit) results.push({ name: failedUnit.name, kind: failedUnit.kind, ...(notStarted ? { action: 'not-run', durationMs: 0, reason: error.message } : { action: 'failed', durationMs, error: error.message }) });
+    for (const p of toRun.slice(results.length)) results.push({ name: p.name, kind: p.kind, action: 'not-run', durationMs: 0, reason: `not run: the run stopped at ${failedUnit?.name ?? 'an earlier unit'}` });
     if (o.singleTransaction && !o.dryRun) {
       for (const r of results) if (r.action === 'applied' || r.action === 'adopted') Object.assign(r, { action: 'rolled-back', reason: 'the single transaction was rolled back' });
-      if (failedUnit) {
+      if (failedUnit && !notStarted) {
         const unit = scope.find((u) => u.name === failedUnit.name)!;
-        await History.record(o.session, { runId: o.runId, unit: unit.name, kind: unit.kind, event: 'failed', checksum: unit.checksum, detail: { error: error.message, singleTransaction: true } }).catch(() => undefined);
+        await History.record(o.session, { runId: o.runId, unit: unit.name, kind: unit.kind, event: 'failed', checksum: unit.checksum, durationMs, detail: { direction: 'up', error: error.message, singleTransaction: true } }).catch(() => undefined);
       }
     }
   }

@@ -50,9 +50,13 @@ export interface Unit {
   aliases: string[];
 }
 
-const MIGRATION = /^(\d+)_([A-Za-z0-9][\w-]*)\.sql$/;
-const COMPANION = /^(\d+_[A-Za-z0-9][\w-]*)\.(down|precheck|verify|behaviour)\.sql$/;
-const EXPECT = /^(\d+_[A-Za-z0-9][\w-]*)\.expect\.json$/;
+/** NNNN_name, where the name may hold letters, digits, _, - and dots (`000056_upgrade_channels_v6.0`). */
+const STEM = /^(\d+)_([A-Za-z0-9][\w-]*(?:\.[\w-]+)*)$/;
+/** The last dotted part of a companion file's stem says which step it holds. */
+const COMPANION_SQL = new Set(['down', 'precheck', 'verify', 'behaviour']);
+/** Marks another tool's layout (golang-migrate's NNNN_name.up.sql), never part of a native name. */
+const RESERVED = new Set(['up']);
+const ACCEPTED = 'NNNN_name.sql (name: letters, digits, _, - and dots), with optional NNNN_name.down.sql, .precheck.sql, .verify.sql, .behaviour.sql and .expect.json beside it';
 const PHASE_DIR = /^(\d+)-([a-z0-9][a-z0-9-]*)$/;
 const NO_TRANSACTION = /^\s*--\s*migrate:no-transaction\b/;
 
@@ -92,6 +96,32 @@ function listDir(dir: string, what: string): string[] {
   return readdirSync(dir).sort();
 }
 
+type MigrationFile =
+  | { role: 'up'; stem: string; number: string; name: string }
+  | { role: 'companion'; stem: string }
+  | { role: 'other' }
+  | { role: 'unknown'; why?: string };
+
+/**
+ * What a file in a migrations folder is, from its name alone. A companion's step word
+ * (`.down`, `.precheck`, …) is taken before a dotted name, so `x.down.sql` is x's down step.
+ */
+function classify(file: string): MigrationFile {
+  if (file.endsWith('.expect.json')) return companion(file.slice(0, -'.expect.json'.length));
+  if (!file.endsWith('.sql')) return { role: 'other' };
+  const base = file.slice(0, -'.sql'.length);
+  const dot = base.lastIndexOf('.');
+  const last = dot < 0 ? '' : base.slice(dot + 1);
+  if (COMPANION_SQL.has(last)) return companion(base.slice(0, dot));
+  if (RESERVED.has(last)) return { role: 'unknown', why: `a name may not end in .${last}: NNNN_name.${last}.sql is another tool's layout, which this version does not read` };
+  const m = STEM.exec(base);
+  return m ? { role: 'up', stem: base, number: m[1], name: m[2] } : { role: 'unknown' };
+}
+
+function companion(stem: string): MigrationFile {
+  return STEM.test(stem) ? { role: 'companion', stem } : { role: 'unknown' };
+}
+
 /** Reads a migrations folder: NNNN_name.sql plus optional companions, ordered by number. */
 export function loadMigrations(dir: string): Unit[] {
   const entries = listDir(dir, 'migrations');
@@ -99,33 +129,31 @@ export function loadMigrations(dir: string): Unit[] {
   const byNumber = new Map<number, string>();
   const units: Unit[] = [];
   for (const file of entries) {
-    if (!file.endsWith('.sql') && !file.endsWith('.json')) continue;
-    const companion = COMPANION.exec(file) ?? EXPECT.exec(file);
-    if (companion) {
-      if (!entries.includes(`${companion[1]}.sql`)) {
-        throw new UsageError(`${path.join(dir, file)} has no migration ${companion[1]}.sql beside it`);
+    const f = classify(file);
+    if (f.role === 'other' || (f.role === 'unknown' && file.endsWith('.json'))) continue;
+    if (f.role === 'unknown') {
+      throw new UsageError(`${path.join(dir, file)} is not a migration file name: expected ${ACCEPTED}${f.why ? `; ${f.why}` : ''}`, 'rename it, or move it out of the migrations folder');
+    }
+    if (f.role === 'companion') {
+      if (!names.has(`${f.stem}.sql`)) {
+        throw new UsageError(`${path.join(dir, file)} has no migration ${f.stem}.sql beside it`);
       }
       continue;
     }
-    const m = MIGRATION.exec(file);
-    if (!m) {
-      if (file.endsWith('.json')) continue;
-      throw new UsageError(`${path.join(dir, file)} is not named NNNN_name.sql`, 'rename it, or move it out of the migrations folder');
-    }
-    const number = Number(m[1]);
+    const number = Number(f.number);
     const clash = byNumber.get(number);
     if (clash) {
-      throw new UsageError(`two migrations have number ${m[1]}: ${path.join(dir, clash)} and ${path.join(dir, file)}`, 'renumber one of them');
+      throw new UsageError(`two migrations have number ${f.number}: ${path.join(dir, clash)} and ${path.join(dir, file)}`, 'renumber one of them');
     }
     byNumber.set(number, file);
-    const stem = file.slice(0, -'.sql'.length);
+    const stem = f.stem;
     const up = read(path.join(dir, file));
     const expectFile = readIfExists(path.join(dir, `${stem}.expect.json`), names);
     units.push({
       name: stem,
       kind: 'migration',
       number,
-      title: m[2].replace(/_/g, ' '),
+      title: f.name.replace(/_/g, ' '),
       up,
       down: readIfExists(path.join(dir, `${stem}.down.sql`), names),
       precheck: readIfExists(path.join(dir, `${stem}.precheck.sql`), names),
@@ -137,7 +165,7 @@ export function loadMigrations(dir: string): Unit[] {
       dependsOn: [],
       skippable: false,
       transactional: !NO_TRANSACTION.test(up.text),
-      aliases: [m[1]],
+      aliases: [f.number],
     });
   }
   return units.sort((a, b) => a.number - b.number);

@@ -56,7 +56,8 @@ describe('remediate --rehearsal and --window-end', () => {
     expect(await applied()).toBe(0);
     const json = await runCli(['--database-url', db.url, ...SHIPPED, 'remediate', '--yes', '--rehearsal', slow, '--window-end', end, '--json']);
     expect(json.code).toBe(3);
-    expect(json.json().units.map((u: { action: string }) => u.action)).toEqual(['skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
+    expect(json.json().units.map((u: { action: string }) => u.action)).toEqual(['not-run', 'not-run', 'not-run', 'not-run', 'not-run']);
+    expect(json.json().units[0].reason).toMatch(/^window: not starting 01-organization/);
     expect(json.json().units[1].reason).toBe('not run: the run stopped at 01-organization');
   });
 

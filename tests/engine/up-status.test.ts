@@ -135,7 +135,7 @@ describe('consecutive one-round-trip units (sent before the previous COMMIT is a
     // Each aborted transaction was closed by its own COMMIT: no stray ROLLBACK warnings.
     expect(readFileSync(logFile, 'utf8')).not.toMatch(/no transaction in progress/);
     expect(run.json().units.map((u: { name: string; action: string }) => `${u.name} ${u.action}`)).toEqual([
-      '0001_chain_a applied', '0002_chain_b failed', '0003_chain_c skipped', '0004_chain_d skipped',
+      '0001_chain_a applied', '0002_chain_b failed', '0003_chain_c not-run', '0004_chain_d not-run',
     ]);
     expect(run.json().error.message).toMatch(/0002_chain_b.*0002_chain_b\.sql:2:\d+: division by zero/);
     expect(await tables()).toEqual(['chain_a']);
@@ -159,7 +159,7 @@ describe('consecutive one-round-trip units (sent before the previous COMMIT is a
     });
     const run = await runCli([...args(p), 'up', '--json']);
     expect(run.code).toBe(1);
-    expect(run.json().units.map((u: { action: string }) => u.action)).toEqual(['applied', 'failed', 'skipped']);
+    expect(run.json().units.map((u: { action: string }) => u.action)).toEqual(['applied', 'failed', 'not-run']);
     expect(run.json().error.message).toMatch(/violates foreign key constraint/);
     expect(await tables()).toEqual(expect.arrayContaining(['chain_child', 'chain_parent']));
     expect(await tables()).not.toContain('chain_after');

@@ -71,3 +71,8 @@ function homeDirectory(): string | undefined {
     return undefined;
   }
 }
+
+/** One pgpass line, with libpq's escapes for `:` and `\` in each field. */
+export function pgpassLine(host: string, port: number | '*', database: string, user: string, password: string): string {
+  return `${[host, String(port), database, user, password].map((f) => f.replace(/([:\\])/g, '\\$1')).join(':')}\n`;
+}

@@ -110,7 +110,7 @@ describe('migrate rehearse (the built CLI, as `npm start` runs it)', () => {
       if (realDump) {
         writeFileSync(path.join(shim, 'pg_dump'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${shim}/argv'\nexec '${realDump}' "$@"\n`, { mode: 0o755 });
       }
-      const r = await run('node', [BIN, 'rehearse', '--schema-from', gate.url(source.name, DUMP_PASSWORD), '--report', report], { cwd: ROOT, env: { ...env, PATH: `${shim}:${env.PATH}` }, timeout: 120000 })
+      const r = await run('node', [BIN, 'rehearse', '--schema-from', gate.url(source.name, DUMP_PASSWORD), '--report', report], { cwd: ROOT, env: { ...env, PATH: `${shim}:${process.env.PATH}` }, timeout: 120000 })
         .then((ok) => ({ code: 0, stdout: ok.stdout }), (e) => ({ code: e.code as number, stdout: String(e.stdout) }))
         .finally(() => gate.close());
       expect(r.stdout).not.toContain(DUMP_PASSWORD);

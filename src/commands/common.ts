@@ -21,6 +21,8 @@ export interface CommonOptions {
   timeouts: Timeouts;
   log: Logger;
   env?: NodeJS.ProcessEnv;
+  /** What the user must see whatever the log level, as psql shows libpq's warnings (an unsafe pgpass file). */
+  warn?: (message: string) => void;
   /** Chosen by the command before it connects, so even a refusal can name its run. */
   runId?: string;
 }
@@ -76,7 +78,7 @@ export async function withLockedDatabase<T>(o: CommonOptions, label: string, fn:
 }
 
 async function connected<T>(o: CommonOptions, withLock: boolean, fn: (c: Connected, lockSql?: Sql) => Promise<T>): Promise<T> {
-  const settings = resolveSettings(o.databaseUrl, o.env ?? process.env);
+  const settings = resolveSettings(o.databaseUrl, o.env ?? process.env, o.warn ?? ((m) => o.log.warn({}, m)));
   const onNotice = (m: string) => o.log.info({ notice: true }, m);
   // Both connections are opened at once; a failure of either closes the other.
   const opened = await Promise.allSettled([

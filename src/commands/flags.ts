@@ -117,12 +117,20 @@ export function commonOptions(a: GlobalArgv & Partial<GuardArgv>, io: Io, runId?
   const lockTimeout = a['lock-timeout'] === undefined ? DEFAULTS.timeouts.lockTimeout : attempt(() => `${parseDuration(a['lock-timeout']!, 'lock-timeout')}ms`, '0');
   const statementTimeout = a['statement-timeout'] === undefined ? DEFAULTS.timeouts.statementTimeout : attempt(() => `${parseDuration(a['statement-timeout']!, 'statement-timeout')}ms`, '0');
   if (errors.length) throw new UsageError(errors.join('; '), 'durations look like 500ms, 5s, 2min');
+  const logTo = logSettings(a, io);
+  const log = createLogger(logTo);
+  // On stderr once: through the log when it shows warnings there, else as a line of its own.
+  const warnsOnScreen = logTo.human !== undefined && ['trace', 'debug', 'info', 'warn'].includes(logTo.level);
   return {
     databaseUrl: a['database-url'],
     ...unitFolders(a),
     lockWaitMs,
     timeouts: { lockTimeout, statementTimeout },
-    log: createLogger(logSettings(a, io)),
+    log,
+    warn: (message) => {
+      log.warn({}, message);
+      if (!warnsOnScreen) io.stderr.write(`warning: ${message}\n`);
+    },
     env: io.env,
     runId,
   };

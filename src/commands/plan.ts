@@ -7,6 +7,7 @@ import { drifted } from '../engine/sequence';
 import { precheckUnit } from '../engine/unit-checks';
 import type { CheckResult } from '../verify/checks';
 import { migrationUnits, phaseUnits, withDatabase, type CommonOptions } from './common';
+import { roleSwitchCheck } from './role-switches';
 import { commonOptions, formatOf, outputFlags, type GlobalArgv, type OutputArgv } from './flags';
 import type { Io, Outcome } from './io';
 import { emit } from './outcome';
@@ -68,6 +69,7 @@ export async function plan(o: PlanOptions): Promise<PlanResult> {
     const findings: Finding[] = [
       ...syntaxErrors.map((e) => ({ rule: 'syntax-error', severity: 'error' as const, file: e.file, line: e.line, message: `${e.file}:${e.line}:${e.column}: ${e.message}` })),
       ...analysis.units.flatMap((a) => a.findings),
+      ...(await roleSwitchCheck(session, units, pending)),
     ];
     const drift = drifted(units, states).map((u) => u.name);
     const ready = syntaxErrors.length === 0 && analysis.gaps.length === 0 && drift.length === 0

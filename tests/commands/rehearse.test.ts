@@ -6,6 +6,7 @@ import { ROOT } from '../harness/project';
 import { adminUrl, freshDatabase } from '../harness/database';
 import { startPasswordGate } from '../harness/password-gate';
 import { runCli } from '../harness/cli';
+import { runOnTerminal } from '../harness/bin';
 import { openTempDir, tempDir } from '../harness/tmp';
 
 const run = promisify(execFile);
@@ -53,6 +54,14 @@ describe('migrate rehearse (the built CLI, as `npm start` runs it)', () => {
     expect(existsSync(dataDir)).toBe(false);
     expect(postgresProcessesUnder([dataDir])).toEqual([]);
     expect(rehearsalDirs().filter((d) => !before.has(d))).toEqual([]);
+  });
+
+  test('on a terminal each step is printed once (no progress log beside the steps)', async () => {
+    const term = await runOnTerminal(`migrate rehearse --report '${path.join(work, 'term.md')}'`, { env: { TMPDIR: TMP } });
+    expect(term.code).toBe(0);
+    expect(term.stdout.match(/load baseline/g)).toHaveLength(1);
+    expect(term.stdout.match(/✓ remediate +\d+ ms/g)).toHaveLength(1);
+    expect(term.stdout).toMatch(/REHEARSAL PASSED/);
   });
 
   test('a failing story exits 1 naming the step, and still removes the server', async () => {

@@ -108,6 +108,12 @@ export function skipTrivia(text: string, from: number): number {
   return i;
 }
 
+/** True when the text holds no statement: only whitespace, comments and semicolons. */
+export function isBlankSql(text: string): boolean {
+  for (let i = skipTrivia(text, 0); i < text.length; i = skipTrivia(text, i + 1)) if (text[i] !== ';') return false;
+  return true;
+}
+
 function skipBlockComment(text: string, from: number): number {
   let depth = 0;
   let i = from;

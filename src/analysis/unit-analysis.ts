@@ -3,6 +3,7 @@ import { findGaps } from './dependencies';
 import { lintStatements, needsNoTransaction } from './lint';
 import { lockFootprint } from './locks';
 import { parseSql } from './parse';
+import { blankSteps } from './blank';
 import { statementDeps } from './dependencies';
 import type { Finding, Gap, LockRequest, ObjectRef, ParsedStatement, SqlSyntaxIssue } from './types';
 
@@ -79,6 +80,7 @@ export function analyzeSequence(parsed: Awaited<ReturnType<typeof parseUnits>>, 
       ...p.findings,
       ...lintStatements(p.unit.up.path, p.statements, { direction: 'up', tableRows: (name) => (created.has(name) ? undefined : facts.table(name)?.rows) }),
       ...(p.unit.down ? [] : [{ rule: 'no-down', severity: 'warning' as const, file: p.unit.up.path, line: 1, message: `${p.unit.name} has no down step: it can be applied but not rolled back` }]),
+      ...blankSteps(p.unit),
     ];
     return { unit: p.unit, statements: p.statements, syntaxError: p.syntaxError, findings, transactional: p.unit.transactional && !needsNoTransaction(p.statements), locks };
   });

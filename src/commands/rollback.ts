@@ -8,7 +8,7 @@ import { toUnitFailed } from '../engine/failure';
 import { History, isApplied } from '../engine/history';
 import { failedAttemptMs, rollbackUnit, rowsAtRisk, type ApplyDetail, type RunContext, type UnitResult } from '../engine/runner';
 import { verifyUnit } from '../engine/unit-checks';
-import { resolveUnit, type Unit } from '../engine/units';
+import { refuseBlank, resolveUnit, type Unit } from '../engine/units';
 import { asMigrateError, BlockedError, MigrateError, UsageError } from '../errors';
 import { failed, summarize, type CheckResult } from '../verify/checks';
 import { allUnits, withLockedDatabase, type CommonOptions } from './common';
@@ -61,6 +61,7 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
     const order = [...dependants, target];
     const noDown = order.filter((u) => !u.down);
     if (noDown.length > 0) throw new UsageError(`cannot roll back ${noDown.map((u) => u.name).join(', ')}: no down step`, 'write NNNN_name.down.sql (or down.sql in the phase folder)');
+    refuseBlank(order, 'down');
 
     const dataLoss: RollbackResult['dataLoss'] = [];
     for (const u of order) {

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { blankSteps } from '../analysis/blank';
 import { UsageError } from '../errors';
 
 export type UnitKind = 'phase' | 'migration';
@@ -271,6 +272,14 @@ export function loadPhases(dir: string, migrations: Unit[]): Unit[] {
     });
   }
   return units;
+}
+
+/** Before a run: an up step (or, for a rollback, a down step) that holds no statement is refused, naming each file. */
+export function refuseBlank(units: readonly Unit[], step: 'up' | 'down'): void {
+  const blank = units.flatMap(blankSteps).filter((f) => f.rule === (step === 'up' ? 'empty-unit' : 'empty-down'));
+  if (blank.length === 0) return;
+  throw new UsageError(blank.map((f) => f.message).join('; '),
+    step === 'up' ? 'write the change into the file, or delete it' : 'write the down step, or delete the file if the unit cannot be undone');
 }
 
 /** Finds a unit by full name, number prefix ("0024", "5") or phase folder name. */

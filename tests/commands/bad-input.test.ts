@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { runCli, type CliRun } from '../harness/cli';
@@ -42,11 +42,13 @@ function expectJsonError(run: CliRun, code: number, message: RegExp): void {
   expect(run.stderr).toBe('');
 }
 
-async function expectNothingChanged(tables: string[]): Promise<void> {
-  const [row] = await db.sql<{ history: string | null; found: string[] | null }[]>`
-    select to_regclass('migrate.history')::text as history,
-           (select array_agg(t) from unnest(${tables}::text[]) t where to_regclass(t) is not null) as found`;
-  expect(row).toEqual({ history: null, found: null });
+/** None of the tables exists, and the history holds no row (its schema may have been created: that is bookkeeping). */
+async function expectNothingChanged(tables: string[], sql = db.sql): Promise<void> {
+  const [{ found, history }] = await sql<{ found: string[] | null; history: string | null }[]>`
+    select (select array_agg(t) from unnest(${tables}::text[]) t where to_regclass(t) is not null) as found,
+           to_regclass('migrate.history')::text as history`;
+  expect(found).toBeNull();
+  if (history) expect((await sql`select unit, event from migrate.history`).length).toBe(0);
 }
 
 describe('a file that is not valid UTF-8', () => {
@@ -85,6 +87,61 @@ describe('a file that is not valid UTF-8', () => {
     const p = migrationsProject({ '0001_bom.sql': '\ufeffselect 1;\n', '0002_accents.sql': "select 'é€😀';\n" });
     for (const u of loadMigrations(p.migrationsDir)) {
       expect(u.checksum).toBe(createHash('sha256').update(readFileSync(u.up.path)).digest('hex'));
+    }
+  });
+});
+
+describe('an empty file', () => {
+  test('an up step with no statement (empty, or only comments) is refused with exit 2 naming it', async () => {
+    const p = migrationsProject({ '0001_real.sql': 'create table bi_real (id int);\n', '0002_empty.sql': '', '0003_comments.sql': '-- TODO: write this\n/* later */\n;\n' });
+    const run = await runCli([...flags(p), 'up']);
+    expectOneLine(run, 2, /0002_empty\.sql holds no statement \(only whitespace or comments\): a unit that does nothing is almost always a mistake; .*0003_comments\.sql holds no statement/);
+    expect(run.stderr).toMatch(/hint: write the change into the file, or delete it/);
+    expectJsonError(await runCli([...flags(p), 'up', '--json']), 2, /0002_empty\.sql holds no statement/);
+    // Nothing ran, not even the good unit before it.
+    await expectNothingChanged(['bi_real']);
+
+    const plan = await runCli([...flags(p), 'plan', '--json']);
+    expect(plan.code).toBe(3);
+    expect(plan.json().ready).toBe(false);
+    expect(plan.json().findings).toEqual(expect.arrayContaining([
+      expect.objectContaining({ rule: 'empty-unit', severity: 'error', file: expect.stringMatching(/0002_empty\.sql$/), line: 1 }),
+      expect.objectContaining({ rule: 'empty-unit', severity: 'error', file: expect.stringMatching(/0003_comments\.sql$/) }),
+    ]));
+    // status still lists it: an empty file is a problem for the run, not for reading the folder.
+    const st = await runCli([...flags(p), 'status', '--json']);
+    expect(st.code).toBe(0);
+    expect(st.json().units.map((u: { name: string; state: string }) => [u.name, u.state])).toEqual([['0001_real', 'pending'], ['0002_empty', 'pending'], ['0003_comments', 'pending']]);
+  });
+
+  test('an empty phase up.sql is refused by remediate the same way', async () => {
+    const p = migrationsProject({});
+    const phase = path.join(p.phasesDir, '01-nothing');
+    mkdirSync(phase);
+    writeFileSync(path.join(phase, 'phase.json'), '{"title": "nothing"}');
+    writeFileSync(path.join(phase, 'up.sql'), '\n\n');
+    expectOneLine(await runCli([...flags(p), 'remediate', '--yes']), 2, /01-nothing\/up\.sql holds no statement/);
+    await expectNothingChanged([]);
+  });
+
+  test('an empty down step is refused by rollback (exit 2): it would record a rollback that undid nothing', async () => {
+    const other = await freshDatabase('bad_input_down');
+    try {
+      const p = migrationsProject({ '0001_kept.sql': 'create table bi_kept (id int);\n', '0001_kept.down.sql': '-- nothing to undo\n' });
+      const plan = await runCli([...flags(p, other.url), 'plan', '--json']);
+      expect(plan.json().findings).toEqual(expect.arrayContaining([expect.objectContaining({ rule: 'empty-down', severity: 'warning' })]));
+      expect((await runCli([...flags(p, other.url), 'up'])).code).toBe(0);
+      const run = await runCli([...flags(p, other.url), 'rollback', '0001', '--yes']);
+      expectOneLine(run, 2, /0001_kept\.down\.sql holds no statement: rolling back 0001_kept would change nothing/);
+      expect(run.stderr).toMatch(/hint: write the down step, or delete the file if the unit cannot be undone/);
+      const json = await runCli([...flags(p, other.url), 'rollback', '0001', '--yes', '--json']);
+      expect(json.code).toBe(2);
+      expect(json.json()).toMatchObject({ ok: false, units: [], error: { exitCode: 2, message: expect.stringMatching(/holds no statement/) } });
+      const [{ t }] = await other.sql`select to_regclass('public.bi_kept')::text as t`;
+      expect(t).toBe('bi_kept');
+      expect((await other.sql`select event from migrate.history order by id`).map((r) => r.event)).toEqual(['applied']);
+    } finally {
+      await other.drop();
     }
   });
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { connect, type Sql } from '../db/client';
 import { Session, type Timeouts } from '../db/session';
 import { resolveSettings, type ConnectionSettings } from '../db/settings';
+import { refuseReadOnly } from '../db/writable';
 import { History } from '../engine/history';
 import { withRunLock } from '../engine/lock';
 import { LockWaitMonitor } from '../engine/lock-waits';
@@ -58,9 +59,10 @@ export async function withDatabase<T>(o: CommonOptions, fn: (c: Connected) => Pr
   return connected(o, false, fn);
 }
 
-/** As withDatabase, plus the run lock on a second connection and the history schema in place. */
+/** As withDatabase, for a command that writes: a read-only server is refused, then the run lock on a second connection and the history schema in place. */
 export async function withLockedDatabase<T>(o: CommonOptions, label: string, fn: (c: Connected) => Promise<T>): Promise<T> {
   return connected(o, true, async (c, lockSql) => {
+    await refuseReadOnly(c.session);
     const lock = await Session.open(lockSql!, o.log, o.timeouts);
     return withRunLock(lock, { waitMs: o.lockWaitMs, label: `migrate ${label} run ${c.runId.slice(0, 8)}`, log: o.log }, async () => {
       const { guard } = await History.ensure(c.session, o.log);

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { freshDatabase, type TestDatabase } from '../harness/database';
+import postgres from 'postgres';
+import { adminUrl, freshDatabase, type TestDatabase } from '../harness/database';
 import { runCli, type CliRun } from '../harness/cli';
 import { migrationsProject } from '../harness/fixtures';
-import { ROOT } from '../harness/project';
+import { ROOT, SHIPPED } from '../harness/project';
 import { loadMigrations, loadPhases } from '../../src/engine/units';
 
 /**
@@ -142,6 +143,46 @@ describe('an empty file', () => {
       expect((await other.sql`select event from migrate.history order by id`).map((r) => r.event)).toEqual(['applied']);
     } finally {
       await other.drop();
+    }
+  });
+});
+
+describe('a read-only database', () => {
+  test('up, remediate, rollback and baseline refuse with exit 3 before anything runs; plan is BLOCKED on it', async () => {
+    const ro = await freshDatabase('bad_input_ro');
+    const admin = postgres(adminUrl(), { max: 1, onnotice: () => undefined });
+    try {
+      const p = migrationsProject({ '0001_ro.sql': 'create table bi_ro (id int);\n', '0001_ro.down.sql': 'drop table bi_ro;\n' });
+      await admin.unsafe(`alter database "${ro.name}" set default_transaction_read_only = on`);
+      const readOnly = /the database does not accept writes: transaction_read_only is on; default_transaction_read_only is on; nothing was changed/;
+
+      const up = await runCli([...flags(p, ro.url), 'up']);
+      expectOneLine(up, 3, readOnly);
+      expect(up.stderr).toMatch(/hint: .*RESET default_transaction_read_only/);
+      const json = await runCli([...flags(p, ro.url), 'up', '--json']);
+      expect(json.code).toBe(3);
+      expect(json.json()).toMatchObject({ ok: false, units: [], error: { exitCode: 3, message: expect.stringMatching(readOnly), hint: expect.any(String) } });
+      expectOneLine(await runCli([...flags(p, ro.url), 'rollback', '0001', '--yes']), 3, readOnly);
+      expectOneLine(await runCli(['--database-url', ro.url, ...SHIPPED, 'remediate', '--yes']), 3, readOnly);
+      expectOneLine(await runCli(['--database-url', ro.url, 'baseline']), 3, readOnly);
+
+      const plan = await runCli([...flags(p, ro.url), 'plan', '--json']);
+      expect(plan.code).toBe(3);
+      expect(plan.json()).toMatchObject({ ready: false, server: [{ check: 'database accepts writes', ok: false, detail: expect.stringMatching(/default_transaction_read_only is on/) }] });
+      const text = await runCli([...flags(p, ro.url), 'plan']);
+      expect(text.stdout).toMatch(/✗ database accepts writes: transaction_read_only is on; default_transaction_read_only is on/);
+      // The remediation's own precheck no longer says "writable" on such a database.
+      const remediation = await runCli(['--database-url', ro.url, ...SHIPPED, 'plan', '--remediate', '--json']);
+      const prechecks = remediation.json().units.flatMap((u: { prechecks: Array<{ check: string; ok: boolean }> }) => u.prechecks);
+      expect(prechecks.filter((c: { check: string }) => c.check === 'database is writable')).toEqual([expect.objectContaining({ ok: false })]);
+      await expectNothingChanged(['bi_ro', 'public.organization'], ro.sql);
+
+      // The same folder applies once writes are allowed again: the refusal was about the database.
+      await admin.unsafe(`alter database "${ro.name}" reset default_transaction_read_only`);
+      expect((await runCli([...flags(p, ro.url), 'up'])).code).toBe(0);
+    } finally {
+      await admin.end();
+      await ro.drop();
     }
   });
 });

@@ -186,3 +186,20 @@ describe('a read-only database', () => {
     }
   });
 });
+
+describe('a URL with bad %-encoding', () => {
+  test('is a usage error (exit 2): one line without the password, JSON under --json', async () => {
+    const url = 'postgres://u:%zz@127.0.0.1/db';
+    const json = await runCli(['status', '--database-url', url, '--json']);
+    expect(json.code).toBe(2);
+    // Whichever parser reads the URL (ours or a library's), its failure is one usage error.
+    expect(json.json()).toEqual({ ok: false, error: expect.objectContaining({ message: expect.any(String), exitCode: 2, hint: expect.any(String) }) });
+    const text = await runCli(['status', '--database-url', url]);
+    expectOneLine(text, 2, /database URL|connection settings|--database-url/);
+    // From DATABASE_URL, and with a password that is itself badly encoded, the same.
+    const env = await runCli(['up', '--json'], { DATABASE_URL: 'postgres://admin:s3cr%t@127.0.0.1/db' });
+    expect(env.code).toBe(2);
+    expect(env.json()).toMatchObject({ ok: false, units: [], error: { exitCode: 2 } });
+    for (const r of [json, text, env]) expect(r.stdout + r.stderr).not.toMatch(/%zz|s3cr/);
+  });
+});

@@ -1,11 +1,14 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 import { adminUrl, freshDatabase, type TestDatabase } from '../harness/database';
 import { runCli, type CliRun } from '../harness/cli';
 import { migrationsProject } from '../harness/fixtures';
+import { BIN } from '../harness/bin';
 import { ROOT, SHIPPED } from '../harness/project';
+import { openTempDir, tempDir } from '../harness/tmp';
 import { loadMigrations, loadPhases } from '../../src/engine/units';
 
 /**
@@ -203,3 +206,60 @@ describe('a URL with bad %-encoding', () => {
     for (const r of [json, text, env]) expect(r.stdout + r.stderr).not.toMatch(/%zz|s3cr/);
   });
 });
+
+describe('an --out or --log-file that cannot be written', () => {
+  const p = migrationsProject({ '0001_out.sql': 'create table bi_out (id int);\n' });
+
+  test('is refused with exit 2 before anything runs: under /proc, a directory, a file taken for a folder', async () => {
+    const dir = tempDir('bad-input-out-');
+    const file = path.join(dir, 'a-file');
+    writeFileSync(file, 'keep me');
+    const cases: Array<[string[], RegExp]> = [
+      [['--out', '/proc/x.md'], /--out \/proc\/x\.md cannot be written: \/proc is on a kernel filesystem/],
+      [['--out', '/proc/no/such/dir/x.md'], /--out \/proc\/no\/such\/dir\/x\.md cannot be written: \/proc is on a kernel filesystem/],
+      [['--log-file', '/proc/x.log'], /--log-file \/proc\/x\.log cannot be written: \/proc is on a kernel filesystem/],
+      [['--out', dir], /--out .* cannot be written: it is a directory/],
+      [['--log-file', dir], /--log-file .* cannot be written: it is a directory/],
+      [['--out', path.join(file, 'x.md')], /--out .*a-file\/x\.md cannot be written: .*a-file is not a folder/],
+    ];
+    for (const [extra, message] of cases) {
+      const run = await runCli([...flags(p), 'up', ...extra]);
+      expectOneLine(run, 2, message);
+      expect(run.stderr).toMatch(/hint: name a file in a folder this user may write to/);
+    }
+    // Every bad value at once, and the run shape under --json.
+    const both = await runCli([...flags(p), 'up', '--json', '--out', '/proc/x.md', '--log-file', dir]);
+    expect(both.code).toBe(2);
+    expect(both.json()).toMatchObject({ ok: false, units: [], error: { exitCode: 2, message: expect.stringMatching(/--out \/proc\/x\.md .*; --log-file .* it is a directory/) } });
+    expectJsonError(await runCli([...flags(p), 'plan', '--json', '--out', '/proc/x.md']), 2, /--out \/proc\/x\.md cannot be written/);
+    expect(readFileSync(file, 'utf8')).toBe('keep me');
+    await expectNothingChanged(['bi_out']);
+  });
+
+  const asRoot = process.getuid?.() === 0 ? test : test.skip;
+  asRoot('a folder this user may not write in is refused too (run as nobody)', async () => {
+    const owned = openTempDir('bad-input-root-'); // root's, mode 0755: others may read, not write
+    const project = { migrationsDir: path.join(owned, 'migrations'), phasesDir: path.join(owned, 'phases') };
+    mkdirSync(project.migrationsDir);
+    mkdirSync(project.phasesDir);
+    writeFileSync(path.join(project.migrationsDir, '0001_out.sql'), 'create table bi_out (id int);\n');
+    const run = await runAs('nobody', [...flags(project), 'up', '--out', path.join(owned, 'reports', 'up.md')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`^error: --out .*up\\.md cannot be written: this user may not write in ${owned}\\n`));
+    expect(existsSync(path.join(owned, 'reports'))).toBe(false);
+    await expectNothingChanged(['bi_out']);
+  });
+});
+
+/** The built CLI as another OS user (root only). */
+function runAs(user: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('runuser', ['-u', user, '--', process.execPath, BIN, ...args], { cwd: '/tmp', env: { PATH: process.env.PATH } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}

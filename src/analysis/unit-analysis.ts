@@ -69,10 +69,16 @@ export function analyzeSequence(parsed: Awaited<ReturnType<typeof parseUnits>>, 
   const units: UnitAnalysis[] = parsed.map((p) => {
     const created = new Set<string>();
     const locks: UnitAnalysis['locks'] = [];
+    // Each lock on each table once, at its first line: a data load of 500,000 INSERTs takes one lock.
+    const seen = new Set<string>();
     for (const st of p.statements) {
       for (const l of lockFootprint(st)) {
         const t = facts.table(l.table);
-        if (t && !created.has(l.table)) locks.push({ ...l, line: st.line, rows: t.rows, bytes: t.bytes });
+        const key = `${l.table}\0${l.lock}`;
+        if (t && !created.has(l.table) && !seen.has(key)) {
+          seen.add(key);
+          locks.push({ ...l, line: st.line, rows: t.rows, bytes: t.bytes });
+        }
       }
       for (const c of statementDeps(st).creates) if (c.kind === 'relation') created.add(c.name);
     }

@@ -6,7 +6,7 @@ import postgres from 'postgres';
 import { adminUrl, freshDatabase, type TestDatabase } from '../harness/database';
 import { runCli, type CliRun } from '../harness/cli';
 import { migrationsProject } from '../harness/fixtures';
-import { BIN } from '../harness/bin';
+import { BIN, runBin } from '../harness/bin';
 import { ROOT, SHIPPED } from '../harness/project';
 import { openTempDir, tempDir } from '../harness/tmp';
 import { loadMigrations, loadPhases } from '../../src/engine/units';
@@ -263,3 +263,37 @@ function runAs(user: string, args: string[]): Promise<{ code: number; stdout: st
     child.once('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
 }
+
+describe('a valid file of 50 MB', () => {
+  test('plan reads it and up applies it (the parser takes it in pieces)', async () => {
+    // A data load: 50 MB of INSERTs, each row with text that is not ASCII. Before, the syntax
+    // check failed on it with "syntax error: Parse result is null" (exit 3).
+    const p = migrationsProject({});
+    const file = path.join(p.migrationsDir, '0001_load.sql');
+    const parts = ['create table bi_big (id int primary key, note text);\n'];
+    let size = parts[0].length;
+    let rows = 0;
+    while (size < 50 * 1024 * 1024) {
+      const line = `insert into bi_big values (${rows}, 'row ${rows}: café, crème brûlée and a little more text to fill the line');\n`;
+      parts.push(line);
+      size += Buffer.byteLength(line);
+      rows++;
+    }
+    writeFileSync(file, parts.join(''));
+
+    // The built CLI, as a deploy would run it (in-process under jest the parse is several times slower).
+    const plan = await runBin([...flags(p), 'plan', '--json']);
+    expect(plan.code).toBe(0);
+    expect(JSON.parse(plan.stdout)).toMatchObject({ ready: true, units: [{ name: '0001_load', statements: rows + 1 }], syntaxErrors: [] });
+
+    const up = await runBin([...flags(p), 'up', '--json']);
+    expect(up.stderr).toBe('');
+    expect(up.code).toBe(0);
+    expect(JSON.parse(up.stdout).units).toEqual([expect.objectContaining({ name: '0001_load', action: 'applied' })]);
+    const [{ n, last }] = await db.sql`select count(*)::int as n, (select note from bi_big where id = ${rows - 1}) as last from bi_big`;
+    expect(n).toBe(rows);
+    expect(last).toBe(`row ${rows - 1}: café, crème brûlée and a little more text to fill the line`);
+    const [row] = await db.sql`select event, checksum from migrate.history where unit = '0001_load'`;
+    expect(row).toEqual({ event: 'applied', checksum: createHash('sha256').update(readFileSync(file)).digest('hex') });
+  }, 300_000);
+});

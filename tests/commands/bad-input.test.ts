@@ -297,3 +297,32 @@ describe('a valid file of 50 MB', () => {
     expect(row).toEqual({ event: 'applied', checksum: createHash('sha256').update(readFileSync(file)).digest('hex') });
   }, 300_000);
 });
+
+describe('a drifted unit', () => {
+  test('is not rolled back: exit 3 and a hint, the unit stays applied; once restored, it rolls back', async () => {
+    const other = await freshDatabase('bad_input_drift');
+    try {
+      const original = 'create table bi_drift (id int);\n';
+      const p = migrationsProject({ '0001_drift.sql': original, '0001_drift.down.sql': 'drop table bi_drift;\n' });
+      expect((await runCli([...flags(p, other.url), 'up'])).code).toBe(0);
+      p.write('0001_drift.sql', 'create table bi_drift (id bigint, note text);\n');
+
+      const run = await runCli([...flags(p, other.url), 'rollback', '0001', '--yes']);
+      expectOneLine(run, 3, /cannot roll back 0001_drift: changed since applied \(drift\); nothing was changed/);
+      expect(run.stderr).toMatch(/hint: restore the file as it was applied/);
+      const dry = await runCli([...flags(p, other.url), 'rollback', '0001', '--dry-run', '--json']);
+      expect(dry.code).toBe(3);
+      expect(dry.json()).toMatchObject({ ok: false, dryRun: true, units: [], error: { exitCode: 3, message: expect.stringMatching(/drift/) } });
+      const [{ t }] = await other.sql`select to_regclass('public.bi_drift')::text as t`;
+      expect(t).toBe('bi_drift');
+      expect((await other.sql`select event from migrate.history order by id`).map((r) => r.event)).toEqual(['applied']);
+
+      p.write('0001_drift.sql', original);
+      const back = await runCli([...flags(p, other.url), 'rollback', '0001', '--yes', '--json']);
+      expect(back.code).toBe(0);
+      expect(back.json().units).toEqual([expect.objectContaining({ name: '0001_drift', action: 'rolled-back' })]);
+    } finally {
+      await other.drop();
+    }
+  });
+});

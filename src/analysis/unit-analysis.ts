@@ -3,6 +3,7 @@ import { findGaps } from './dependencies';
 import { lintStatements, needsNoTransaction } from './lint';
 import { lockFootprint } from './locks';
 import { parseSql } from './parse';
+import { blankSteps } from './blank';
 import { statementDeps } from './dependencies';
 import type { Finding, Gap, LockRequest, ObjectRef, ParsedStatement, SqlSyntaxIssue } from './types';
 
@@ -68,10 +69,16 @@ export function analyzeSequence(parsed: Awaited<ReturnType<typeof parseUnits>>, 
   const units: UnitAnalysis[] = parsed.map((p) => {
     const created = new Set<string>();
     const locks: UnitAnalysis['locks'] = [];
+    // Each lock on each table once, at its first line: a data load of 500,000 INSERTs takes one lock.
+    const seen = new Set<string>();
     for (const st of p.statements) {
       for (const l of lockFootprint(st)) {
         const t = facts.table(l.table);
-        if (t && !created.has(l.table)) locks.push({ ...l, line: st.line, rows: t.rows, bytes: t.bytes });
+        const key = `${l.table}\0${l.lock}`;
+        if (t && !created.has(l.table) && !seen.has(key)) {
+          seen.add(key);
+          locks.push({ ...l, line: st.line, rows: t.rows, bytes: t.bytes });
+        }
       }
       for (const c of statementDeps(st).creates) if (c.kind === 'relation') created.add(c.name);
     }
@@ -79,6 +86,7 @@ export function analyzeSequence(parsed: Awaited<ReturnType<typeof parseUnits>>, 
       ...p.findings,
       ...lintStatements(p.unit.up.path, p.statements, { direction: 'up', tableRows: (name) => (created.has(name) ? undefined : facts.table(name)?.rows) }),
       ...(p.unit.down ? [] : [{ rule: 'no-down', severity: 'warning' as const, file: p.unit.up.path, line: 1, message: `${p.unit.name} has no down step: it can be applied but not rolled back` }]),
+      ...blankSteps(p.unit),
     ];
     return { unit: p.unit, statements: p.statements, syntaxError: p.syntaxError, findings, transactional: p.unit.transactional && !needsNoTransaction(p.statements), locks };
   });

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { analyzeSequence, parseUnits, neededObjects } from '../analysis/unit-analysis';
 import type { Finding, Gap, SqlSyntaxIssue } from '../analysis/types';
 import { catalogFacts } from '../db/catalog-facts';
+import { WRITE_CHECK, writeCheck, writeFacts } from '../db/writable';
 import { History, isApplied } from '../engine/history';
 import { drifted } from '../engine/sequence';
 import { precheckUnit } from '../engine/unit-checks';
@@ -33,6 +34,8 @@ export interface PlannedUnitDetail {
 
 export interface PlanResult {
   ready: boolean;
+  /** Checks of the server itself, before any unit: it must accept writes. */
+  server: CheckResult[];
   mode: 'up' | 'remediate';
   database: string;
   units: PlannedUnitDetail[];
@@ -53,6 +56,7 @@ export interface PlanResult {
 export async function plan(o: PlanOptions): Promise<PlanResult> {
   const units = o.remediate ? phaseUnits(o) : migrationUnits(o);
   return withDatabase(o, async ({ session, settings }) => {
+    const server = [{ check: WRITE_CHECK, ...writeCheck(await writeFacts(session)) }];
     const states = await History.latest(session);
     const pending = units.filter((u) => !isApplied(states.get(u.name)));
     const parsed = await parseUnits(pending);
@@ -72,10 +76,10 @@ export async function plan(o: PlanOptions): Promise<PlanResult> {
       ...(await roleSwitchCheck(session, units, pending)),
     ];
     const drift = drifted(units, states).map((u) => u.name);
-    const ready = syntaxErrors.length === 0 && analysis.gaps.length === 0 && drift.length === 0
+    const ready = server.every((c) => c.ok) && syntaxErrors.length === 0 && analysis.gaps.length === 0 && drift.length === 0
       && !findings.some((f) => f.severity === 'error') && details.every((d) => d.prechecks.every((c) => c.ok));
     return {
-      ready, mode: o.remediate ? 'remediate' : 'up', database: settings.display, units: details,
+      ready, server, mode: o.remediate ? 'remediate' : 'up', database: settings.display, units: details,
       alreadyApplied: units.filter((u) => isApplied(states.get(u.name))).map((u) => u.name), drifted: drift,
       gaps: analysis.gaps, findings, syntaxErrors,
       hint: !ready && !o.remediate && analysis.gaps.length > 0 && o.phasesDir

@@ -9,7 +9,7 @@ import { precheckUnit } from './unit-checks';
 import type { LockWaitMonitor } from './lock-waits';
 import { parseSql, syntaxErrors } from '../analysis/parse';
 import { needsNoTransaction } from '../analysis/lint';
-import { resolveUnit, type Unit } from './units';
+import { refuseBlank, resolveUnit, type Unit } from './units';
 
 export interface SequenceOptions {
   session: Session;
@@ -205,6 +205,7 @@ function checkWindow(unit: Unit, windowEnd: Date, estimateMs: number | undefined
  * such a unit cannot be part of a dry run or a single transaction.
  */
 async function preflight(pending: Unit[], o: SequenceOptions): Promise<Map<string, Unit>> {
+  refuseBlank(pending, 'up');
   const errors = (await syntaxErrors(pending.map((u) => ({ file: u.up.path, text: u.up.text })))).map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`);
   if (errors.length) throw new BlockedError(`syntax error${errors.length > 1 ? 's' : ''} in ${errors.length} unit(s); nothing was run`, 'fix the file; `migrate plan` shows every finding', errors);
   const out = new Map<string, Unit>();

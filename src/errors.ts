@@ -68,10 +68,11 @@ export class LockLostError extends LockError {}
 /**
  * A connection to the server was lost, or went silent past --connection-timeout. The session
  * is never reopened: what it was doing is read back from the history on a new connection.
+ * Exit 2 like any connection problem, unless the run had started its units (then 1: it stopped).
  */
 export class ConnectionLostError extends MigrateError {
-  constructor(message: string, hint?: string, options?: { cause?: unknown }) {
-    super(message, ExitCode.unitFailed, hint, options);
+  constructor(message: string, hint?: string, options?: { cause?: unknown; exitCode?: ExitCodeValue }) {
+    super(message, options?.exitCode ?? ExitCode.usage, hint, options);
   }
 }
 

@@ -22,11 +22,12 @@ export interface FaultCase {
 
 export const bump = (row: number, extra = '') => `update counter set n = n + 1 where id = ${row};\n${extra}`;
 
-export async function faultCase(label: string, units: Record<string, string>): Promise<FaultCase> {
+/** `setup` is more SQL for the fresh database (e.g. an application table). */
+export async function faultCase(label: string, units: Record<string, string>, setup = ''): Promise<FaultCase> {
   const db = await freshDatabase(label);
   const rows = Object.keys(units).filter((f) => /^\d+_[^.]+\.sql$/.test(f)).length;
   await db.sql.unsafe(`create table counter (id int primary key, n int not null default 0);
-    insert into counter (id) select generate_series(1, ${Math.max(rows, 1)})`);
+    insert into counter (id) select generate_series(1, ${Math.max(rows, 1)}); ${setup}`);
   const project = migrationsProject(units);
   const proxy = await startProxy(db.url);
   return {
@@ -48,4 +49,17 @@ export async function faultCase(label: string, units: Record<string, string>): P
       await db.drop();
     },
   };
+}
+
+/** Polls `check` every 50 ms until it holds. */
+export async function until(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** Seconds since `started` (performance.now()), to one decimal. */
+export const secondsSince = (started: number) => Math.round((performance.now() - started) / 100) / 10;
+
+/** The figures a case measured, printed for docs/RELIABILITY.md. */
+export function report(label: string, figures: Record<string, unknown>): void {
+  process.stdout.write(`[fault figures] ${label}: ${JSON.stringify(figures)}\n`);
 }

@@ -1,5 +1,5 @@
 import type { Session } from '../../db/session';
-import { asMigrateError, BlockedError, ConnectionLostError, MigrateError } from '../../errors';
+import { asMigrateError, BlockedError, ConnectionLostError, ExitCode, MigrateError } from '../../errors';
 import { History } from '../history';
 import type { LockWaitMonitor } from '../lock-waits';
 import type { RunItem } from '../run-plan';
@@ -102,7 +102,7 @@ const HINT = 'a unit is applied exactly when its history row is there (it is wri
 export async function afterLoss(ctx: ExecContext, during: string): Promise<AfterLoss> {
   const lost = ctx.session.connection.lost!;
   const head = `${lost.message}, during ${during}${ctx.lockLost?.() ? ' (the run lock was lost with it)' : ''}`;
-  const unknown = (why: string): AfterLoss => ({ error: () => new ConnectionLostError(`${head}; what it committed is not known: ${why}`, `see \`migrate status\` once the server answers: ${HINT}`, { cause: lost }) });
+  const unknown = (why: string): AfterLoss => ({ error: () => new ConnectionLostError(`${head}; what it committed is not known: ${why}`, `see \`migrate status\` once the server answers: ${HINT}`, { cause: lost, exitCode: ExitCode.unitFailed }) });
   if (!ctx.reopen) return unknown('no second connection to read the history on');
   try {
     const session = await ctx.reopen();
@@ -110,7 +110,7 @@ export async function afterLoss(ctx: ExecContext, during: string): Promise<After
     ctx.log.info({ runId: ctx.runId, committed: [...committed.keys()] }, 'after the lost connection, the history on a new connection says what committed');
     const error = (inFlight: UnitResult[]) => {
       const said = inFlight.map((r) => `${r.name} ${committed.has(r.name) ? 'committed (its acknowledgement was lost)' : 'did not commit'}`).join(', ');
-      return new ConnectionLostError(`${head}; the history, read on a new connection, shows ${said || 'nothing of it committed'}`, HINT, { cause: lost });
+      return new ConnectionLostError(`${head}; the history, read on a new connection, shows ${said || 'nothing of it committed'}`, HINT, { cause: lost, exitCode: ExitCode.unitFailed });
     };
     return { session, committed, error };
   } catch (err) {

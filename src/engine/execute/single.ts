@@ -1,5 +1,5 @@
 import { RollbackSignal } from '../../db/session';
-import { asMigrateError, ConnectionLostError } from '../../errors';
+import { asMigrateError, ConnectionLostError, ExitCode } from '../../errors';
 import { History } from '../history';
 import type { RunItem, RunPlan } from '../run-plan';
 import { guardSteps, type UnitResult } from '../runner';
@@ -73,7 +73,7 @@ async function lostDuring(ctx: ExecContext, toRun: RunItem[], results: UnitResul
 function lostDryRun(ctx: ExecContext, toRun: RunItem[], results: UnitResult[], err: unknown): Outcome {
   const current = toRun[results.length];
   const lost = ctx.session.connection.lost!;
-  const error = new ConnectionLostError(`${lost.message}; the dry run changed nothing`, 'run it again', { cause: lost });
+  const error = new ConnectionLostError(`${lost.message}; the dry run changed nothing`, 'run it again', { cause: lost, exitCode: ExitCode.unitFailed });
   if (!current) return { results, error };
   return { results: [...results, stoppedAt(current, err), ...notRun(toRun.slice(results.length + 1), current.unit.name, 'the connection was lost')], error };
 }

@@ -120,6 +120,8 @@ export class Connection {
     }
     const s = this.settings;
     const socket = s.host.startsWith('/') ? net.connect(`${s.host}/.s.PGSQL.${s.port}`) : net.connect(s.port, s.host);
+    // As libpq does: a pipelined message must not wait for the acknowledgement of the one before (Nagle).
+    socket.setNoDelay(true);
     this.socket = socket;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

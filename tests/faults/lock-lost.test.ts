@@ -1,5 +1,5 @@
 import { runCli } from '../harness/cli';
-import { bump, faultCase, until, type FaultCase } from './support';
+import { bump, faultCase, report, secondsSince, until, type FaultCase } from './support';
 
 /**
  * The run lock's session is terminated (pg_terminate_backend) in the middle of a run. The
@@ -24,8 +24,12 @@ test('lock session terminated mid-run (after the first unit committed): the firs
   const [killed] = await c.db.sql`select pg_terminate_backend(pid) as done from pg_stat_activity
                                    where datname = current_database() and application_name like 'migrate up run %'`;
   expect(killed?.done).toBe(true);
+  const killedAt = performance.now();
   const second = up();
-  const [a, b] = await Promise.all([first, second]);
+  const [a, b] = await Promise.all([first.then((r) => ({ r, s: secondsSince(killedAt) })), second]).then(([x, y]) => {
+    report('lock session terminated mid-run', { firstExit: x.r.code, firstEndedAfterKillS: x.s, firstActions: x.r.json().units.map((u: { action: string }) => u.action), secondExit: y.code });
+    return [x.r, y];
+  });
 
   expect(a.code).toBe(5);
   expect(a.json().error.message).toMatch(/no longer holds the migration lock|lost the migration lock/);

@@ -1,5 +1,5 @@
 import { runCli } from '../harness/cli';
-import { bump, faultCase, type FaultCase } from './support';
+import { bump, faultCase, report, secondsSince, type FaultCase } from './support';
 
 /**
  * A connection reset at each point of a unit's one round trip (BEGIN, the statements, the
@@ -15,6 +15,16 @@ beforeEach(async () => {
 afterEach(async () => c.end());
 
 const up = () => runCli(['--database-url', c.url, ...c.dirs, 'up', '--json']);
+
+/** Runs `up` with the fault armed; reports how long the run took after the fault fired. */
+async function upWith(label: string, fault: Promise<void>) {
+  let firedAt = 0;
+  void fault.then(() => (firedAt = performance.now()));
+  const run = await up();
+  await fault;
+  report(label, { exitCode: run.code, runEndedAfterFaultS: secondsSince(firedAt), actions: actions(run) });
+  return run;
+}
 const actions = (r: { json(): { units: Array<{ name: string; action: string }> } }) => Object.fromEntries(r.json().units.map((u) => [u.name, u.action]));
 
 async function nextRunCompletes() {
@@ -25,9 +35,7 @@ async function nextRunCompletes() {
 }
 
 test('reset just after BEGIN: nothing of the unit runs anywhere; reported failed and not run', async () => {
-  const fired = c.proxy.on(/^begin/i, 'after', 'reset');
-  const run = await up();
-  await fired;
+  const run = await upWith('reset after BEGIN', c.proxy.on(/^begin/i, 'after', 'reset'));
   expect(run.code).toBe(1);
   expect(actions(run)).toEqual({ '0951_first': 'failed', '0952_second': 'not-run' });
   expect(run.json().error.message).toMatch(/connection to the server was lost .*during 0951_first/);
@@ -38,9 +46,7 @@ test('reset just after BEGIN: nothing of the unit runs anywhere; reported failed
 });
 
 test('reset before COMMIT reaches the server: the server rolls the unit back; reported failed', async () => {
-  const fired = c.proxy.on(/^commit/i, 'before', 'reset');
-  const run = await up();
-  await fired;
+  const run = await upWith('reset before COMMIT', c.proxy.on(/^commit/i, 'before', 'reset'));
   expect(run.code).toBe(1);
   expect(actions(run)).toEqual({ '0951_first': 'failed', '0952_second': 'not-run' });
   expect(await c.counters()).toEqual([0, 0]);
@@ -51,9 +57,7 @@ test('reset before COMMIT reaches the server: the server rolls the unit back; re
 });
 
 test('reset after COMMIT (its acknowledgement lost): reported applied, with a note, from the history', async () => {
-  const fired = c.proxy.on(/^commit/i, 'after', 'reset');
-  const run = await up();
-  await fired;
+  const run = await upWith('reset after COMMIT', c.proxy.on(/^commit/i, 'after', 'reset'));
   expect(run.code).toBe(1);
   expect(actions(run)).toEqual({ '0951_first': 'applied', '0952_second': 'not-run' });
   expect(run.json().units[0].reason).toMatch(/COMMIT acknowledgement was lost/);

@@ -176,6 +176,9 @@ export async function startProxy(serverUrl: string): Promise<FaultProxy> {
   const server: Server = createServer((client) => {
     opened += 1;
     const upstream = new Socket();
+    // Each message is forwarded as it is read: without this, Nagle would hold small ones back.
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
     const pair: Pair = { client, upstream, toServer: [], toClient: [], asked: 0, answered: 0, started: false };
     pairs.add(pair);
     const clientReader = new MessageReader(true);

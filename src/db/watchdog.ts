@@ -4,10 +4,13 @@ import type { Bounds } from './bounds';
 import type { Connection } from './connection';
 import type { Session } from './session';
 
-/** What the server says a session is doing: working on a statement, or waiting for its client. */
+/**
+ * What the server says a session is doing: working on a statement, or waiting for its client.
+ * The start time travels as text (a timestamptz parameter would be cut to milliseconds by the driver).
+ */
 const LOOK = `select state, coalesce(wait_event, '') as wait_event, state_change::text as since
-                from pg_stat_activity where pid = $1 and backend_start = $2::timestamptz`;
-const END = 'select pg_terminate_backend(pid) from pg_stat_activity where pid = $1 and backend_start = $2::timestamptz';
+                from pg_stat_activity where pid = $1 and backend_start = $2::text::timestamptz`;
+const END = 'select pg_terminate_backend(pid) from pg_stat_activity where pid = $1 and backend_start = $2::text::timestamptz';
 
 export interface Watch {
   stop(): void;

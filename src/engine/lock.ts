@@ -54,7 +54,11 @@ export async function withRunLock<T>(
   }
   // Name the holder for whoever waits: application_name is what pg_stat_activity shows.
   // The fence is taken and, the statement being its own transaction, released at once.
-  await lock.query('select set_config($1, $2, false), pg_advisory_xact_lock($3, $4)', ['application_name', opts.label.slice(0, 63), LOCK_CLASS, FENCE_OBJECT]);
+  await lock.query('select set_config($1, $2, false), pg_advisory_xact_lock($3, $4)', ['application_name', opts.label.slice(0, 63), LOCK_CLASS, FENCE_OBJECT]).catch(async (err: unknown) => {
+    await lock.query('select pg_advisory_unlock($1, $2)', [LOCK_CLASS, LOCK_OBJECT]).catch(() => undefined);
+    if ((err as { code?: string }).code !== '55P03') throw err;
+    throw new LockError('a unit of the previous runner, which lost the migration lock, is still committing', 'wait a moment and run again; `migrate status` shows what it committed', { cause: err });
+  });
   const pid = lock.connection.backend.pid;
   let lost: LockLostError | undefined;
   lock.connection.onLost((e) => {

@@ -113,3 +113,37 @@ test('a read-only command on a black-holed connection ends within its bound with
   // The round trip is looked into after T; the probe connection gives up connecting after T.
   expect(ended).toBeLessThanOrEqual(2 * T + 2);
 });
+
+test('only the work connection goes silent: seen from the lock connection, the session is ended at once and the unit reported failed', async () => {
+  const fired = c.proxy.on(/^commit/i, 'before', 'stall');
+  const run = up();
+  await fired;
+  const started = performance.now();
+  const result = await run;
+  const runnerEnded = secondsSince(started);
+  report('the work connection alone stalls before COMMIT', { T, runnerEndedS: runnerEnded, error: result.json().error.message });
+
+  expect(result.code).toBe(1);
+  expect(result.json().units[0]).toMatchObject({ name: '0001_users_note', action: 'failed' });
+  expect(result.json().units[0].error).toMatch(/did not commit/);
+  // Looked into after T, from the lock connection, twice a tick apart (or the server's own idle timeout, also T, came first).
+  expect(runnerEnded).toBeLessThanOrEqual(T + 2);
+  expect(await workSessions()).toBe(0);
+  await nothingHalfApplied();
+  await nextRunCompletes();
+});
+
+test('a lost answer while the server is idle: seen from a probe connection, the session is ended and the command stops', async () => {
+  expect((await up(c.db.url)).code).toBe(0);
+  const fired = c.proxy.on(/migrate\.history/, 'after', 'stall');
+  const started = performance.now();
+  const status = await runCli(['--database-url', c.url, ...c.dirs, 'status', '--connection-timeout', `${T}s`]);
+  await fired;
+  const ended = secondsSince(started);
+  report('the answer to `migrate status` lost, the server idle', { T, commandEndedS: ended });
+  expect(status.code).toBe(2);
+  expect(status.stderr).toMatch(/^error: the connection to the server was lost .*while the server was idle.*the server session was ended/m);
+  // Looked into after T from a probe connection, twice a tick (T/4) apart.
+  expect(ended).toBeLessThanOrEqual(T + 2);
+  expect(await workSessions()).toBe(0);
+});

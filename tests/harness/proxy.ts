@@ -18,23 +18,26 @@ export interface FaultProxy {
    * sockets open: a silent partition. What is sent meanwhile waits, as TCP would retransmit it.
    */
   blackhole(): void;
-  /** Forwards again, delivering what waited. */
+  /** Forwards again, delivering what waited (and the closes that did not get through). */
   heal(): void;
   /**
    * Arms one fault: when a client message's SQL matches `statement`, the proxy resets that
-   * connection (or black-holes everything) `before` forwarding it, or `after` the server's
+   * connection, black-holes everything, or stalls that connection alone (its bytes wait for
+   * ever, the other connections go on), `before` forwarding it, or `after` the server's
    * answer to it arrived, which the client then never receives. Resolves when it fired.
    */
-  on(statement: RegExp, when: 'before' | 'after', action: 'reset' | 'blackhole'): Promise<void>;
+  on(statement: RegExp, when: 'before' | 'after', action: Action): Promise<void>;
   /** How many client connections were opened through the proxy. */
   connections(): number;
   close(): Promise<void>;
 }
 
+type Action = 'reset' | 'blackhole' | 'stall';
+
 interface Armed {
   statement: RegExp;
   when: 'before' | 'after';
-  action: 'reset' | 'blackhole';
+  action: Action;
   fired: () => void;
 }
 
@@ -100,6 +103,10 @@ interface Pair {
   answered: number;
   /** Set when the start-up's own ReadyForQuery arrived. */
   started: boolean;
+  /** A stalled connection forwards nothing more, in either direction. */
+  stalled: boolean;
+  /** One side closed while nothing was forwarded: the other side learns it only when the partition heals. */
+  closed: boolean;
   /** An armed `after` fault waiting for the answer to query number `answer` (or to the next Sync). */
   after?: { armed: Armed; answer?: number };
 }
@@ -120,11 +127,12 @@ export async function startProxy(serverUrl: string): Promise<FaultProxy> {
   };
   const fire = (pair: Pair, a: Armed) => {
     if (a.action === 'reset') reset(pair);
+    else if (a.action === 'stall') pair.stalled = true;
     else holes = true;
     a.fired();
   };
   const flush = (pair: Pair) => {
-    if (holes || pair.after?.answer !== undefined) return;
+    if (holes || pair.stalled || pair.after?.answer !== undefined) return;
     for (const b of pair.toServer.splice(0)) pair.upstream.write(b);
     for (const b of pair.toClient.splice(0)) pair.client.write(b);
   };
@@ -145,7 +153,7 @@ export async function startProxy(serverUrl: string): Promise<FaultProxy> {
         else pair.after = { armed: a };
       }
     }
-    const held = holes || pair.after?.answer !== undefined;
+    const held = holes || pair.stalled || pair.after?.answer !== undefined;
     if (held) pair.toServer.push(m.bytes);
     else pair.upstream.write(m.bytes);
     if (m.type === Q || m.type === S) {
@@ -169,7 +177,7 @@ export async function startProxy(serverUrl: string): Promise<FaultProxy> {
       if (pair.started) pair.answered += 1;
       pair.started = true;
     }
-    if (holes) pair.toClient.push(m.bytes);
+    if (holes || pair.stalled) pair.toClient.push(m.bytes);
     else pair.client.write(m.bytes);
   };
 
@@ -179,7 +187,7 @@ export async function startProxy(serverUrl: string): Promise<FaultProxy> {
     // Each message is forwarded as it is read: without this, Nagle would hold small ones back.
     client.setNoDelay(true);
     upstream.setNoDelay(true);
-    const pair: Pair = { client, upstream, toServer: [], toClient: [], asked: 0, answered: 0, started: false };
+    const pair: Pair = { client, upstream, toServer: [], toClient: [], asked: 0, answered: 0, started: false, stalled: false, closed: false };
     pairs.add(pair);
     const clientReader = new MessageReader(true);
     const serverReader = new MessageReader(false);
@@ -191,6 +199,11 @@ export async function startProxy(serverUrl: string): Promise<FaultProxy> {
       for (const m of serverReader.push(chunk)) if (pairs.has(pair)) fromServer(pair, m);
     });
     const end = () => {
+      // In a partition a FIN or RST does not get through either.
+      if (holes || pair.stalled) {
+        pair.closed = true;
+        return;
+      }
       pairs.delete(pair);
       if (!client.destroyed) client.destroy();
       if (!upstream.destroyed) upstream.destroy();
@@ -219,7 +232,15 @@ export async function startProxy(serverUrl: string): Promise<FaultProxy> {
     },
     heal() {
       holes = false;
-      for (const p of pairs) flush(p);
+      for (const p of [...pairs]) {
+        if (p.closed && !p.stalled) {
+          pairs.delete(p);
+          p.client.destroy();
+          p.upstream.destroy();
+        } else {
+          flush(p);
+        }
+      }
     },
     on(statement, when, action) {
       return new Promise<void>((fired) => armed.push({ statement, when, action, fired }));

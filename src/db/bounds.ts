@@ -26,7 +26,7 @@ export interface Bounds {
     keepalivesIntervalS: number;
     keepalivesCount: number;
   };
-  /** After a loss: how long to keep trying to reach the server again to read what committed (2T). */
+  /** After a loss: how long to keep trying to reach the server again to read what committed (2T, the last try included). */
   recoverMs: number;
 }
 

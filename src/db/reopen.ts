@@ -25,7 +25,9 @@ export async function reopenAfterLoss(settings: ConnectionSettings, lost: Connec
     let c: Connection | undefined;
     let w: Watch | undefined;
     try {
-      c = await Connection.open(settings, { label: 'migrate (after a lost connection)', bounds: o.bounds });
+      // The last try gets what is left of the time, not a whole connect timeout more.
+      const connectMs = Math.max(1000, Math.min(o.bounds.connectMs, deadline - Date.now()));
+      c = await Connection.open(settings, { label: 'migrate (after a lost connection)', bounds: { ...o.bounds, connectMs } });
       w = watch(c, { bounds: o.bounds, log: o.log });
       const session = await Session.open(c, o.log, o.timeouts, o.bounds);
       await session.query(END, [backends]);

@@ -93,8 +93,8 @@ test('black hole that never heals: the runner ends within its bound and says the
   expect(unit).toMatchObject({ name: '0001_users_note', action: 'unknown' });
   expect(result.json().error.message).toMatch(/not known/);
   expect(result.json().error.hint).toMatch(/migrate status/);
-  // Documented bound (docs/RELIABILITY.md): detection within 2T plus two looks, then 2T of trying to reach the server again, the last try up to T.
-  expect(runnerEnded).toBeLessThanOrEqual(5 * T + 2);
+  // Documented bound (docs/RELIABILITY.md): the loss is known within 2T and two looks, then 2T of trying to reach the server again.
+  expect(runnerEnded).toBeLessThanOrEqual(4 * T + 2);
   expect(serverGone).toBe(0);
   await nothingHalfApplied();
   await nextRunCompletes();

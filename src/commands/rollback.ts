@@ -6,7 +6,7 @@ import { RollbackSignal, type Session } from '../db/session';
 import { appliedDependants } from '../engine/dependencies';
 import { toUnitFailed } from '../engine/failure';
 import { History, isApplied } from '../engine/history';
-import { afterLoss, fromHistory } from '../engine/execute/context';
+import { afterLoss, fromHistory } from '../engine/execute/after-loss';
 import { failedAttemptMs, rollbackUnit, rowsAtRisk, type ApplyDetail, type RunContext, type UnitResult } from '../engine/runner';
 import { verifyUnit } from '../engine/unit-checks';
 import { resolveUnit, type Unit } from '../engine/units';

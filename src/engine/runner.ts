@@ -83,13 +83,13 @@ export function failedAttemptMs(err: unknown): number {
  * The run-lock check, as the last step before a COMMIT of the unit's own. Inside an enclosing
  * transaction (a savepoint) there is no COMMIT of its own: the enclosing one is checked.
  */
-export function guardSteps(ctx: RunContext, s: Session = ctx.session): PipelineStep[] {
-  return ctx.guard && !s.inTransaction ? [ctx.guard] : [];
+function guardSteps(ctx: RunContext): PipelineStep[] {
+  return ctx.guard && !ctx.session.inTransaction ? [ctx.guard] : [];
 }
 
-/** Runs the run-lock check in a unit's transaction `tx` (of the session ctx.session) before its COMMIT. */
-async function guardCommit(ctx: RunContext, tx: Session): Promise<void> {
-  if (ctx.guard && !ctx.session.inTransaction) await tx.query(ctx.guard.query!, ctx.guard.params);
+/** Runs the run-lock check in `tx`, a transaction opened on ctx.session, just before its COMMIT. */
+export async function guardCommit(ctx: RunContext, tx: Session): Promise<void> {
+  for (const g of guardSteps(ctx)) await tx.query(g.query!, g.params);
 }
 
 /** Inside an enclosing transaction a unit is a savepoint and marks its own start (History.unitStartStep). */

@@ -1,7 +1,8 @@
 import { asMigrateError } from '../../errors';
 import type { RunItem, RunPlan } from '../run-plan';
 import { isOneTrip, sendUnit, type SentUnit, type UnitResult } from '../runner';
-import { afterLoss, attempt, fromHistory, inOrder, notRun, recordLost, stoppedAt, type ExecContext, type Outcome } from './context';
+import { afterLoss, fromHistory, recordLost } from './after-loss';
+import { attempt, inOrder, notRun, stoppedAt, type ExecContext, type Outcome } from './context';
 
 /**
  * Each unit in its own transaction, one after another, on the work session. Failure rules:

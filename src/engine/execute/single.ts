@@ -2,8 +2,9 @@ import { RollbackSignal } from '../../db/session';
 import { asMigrateError, ConnectionLostError, ExitCode } from '../../errors';
 import { History } from '../history';
 import type { RunItem, RunPlan } from '../run-plan';
-import { guardSteps, type UnitResult } from '../runner';
-import { afterLoss, attempt, fromHistory, inOrder, notRun, recordLost, stoppedAt, type ExecContext, type Outcome } from './context';
+import { guardCommit, type UnitResult } from '../runner';
+import { afterLoss, fromHistory, recordLost } from './after-loss';
+import { attempt, inOrder, notRun, stoppedAt, type ExecContext, type Outcome } from './context';
 
 /**
  * Every unit in one transaction on the work session, each a savepoint, with one COMMIT at the
@@ -32,7 +33,7 @@ async function together(plan: RunPlan, ctx: ExecContext, rollBack: boolean): Pro
       await inOrder(toRun, results, (item) => attempt(inner, item));
       if (ctx.afterAll) await ctx.afterAll(tx, plan.covered);
       if (rollBack) throw new RollbackSignal();
-      for (const g of guardSteps(ctx)) await tx.query(g.query!, g.params);
+      await guardCommit(ctx, tx);
     });
     return { results };
   } catch (err) {

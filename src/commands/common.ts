@@ -100,20 +100,25 @@ async function connected<T>(o: CommonOptions, withLock: boolean, fn: (c: Connect
   const opened = await Promise.allSettled([open('migrate', onNotice), withLock ? open('migrate (lock)') : Promise.resolve(undefined)]);
   const connections = opened.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
   const watches: Watch[] = [];
+  let finished = false;
   try {
     const failure = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
     const [work, lockConnection] = connections;
-    const [session, lock] = await Promise.all([Session.open(work, o.log, o.timeouts, bounds), lockConnection && Session.open(lockConnection, o.log, o.timeouts, bounds)]);
+    const lockSession = lockConnection && Session.open(lockConnection, o.log, o.timeouts, bounds);
     let probe: Promise<Session> | undefined;
     const openProbe = async () => {
       const c = await open('migrate (probe)');
+      // Opened while the command was ending: nobody would close it.
+      if (finished) await c.close();
       connections.push(c);
       watches.push(watch(c, { bounds, log: o.log }));
       return Session.open(c, o.log, o.timeouts, bounds);
     };
-    watches.push(watch(work, { bounds, log: o.log, probe: lock ? async () => lock : () => (probe ??= openProbe()) }));
+    // Watched from the first round trip on: the lock connection is the work connection's probe.
+    watches.push(watch(work, { bounds, log: o.log, probe: lockSession ? () => lockSession : () => (probe ??= openProbe()) }));
     if (lockConnection) watches.push(watch(lockConnection, { bounds, log: o.log }));
+    const [session, lock] = await Promise.all([Session.open(work, o.log, o.timeouts, bounds), lockSession]);
     const target = async (): Promise<Target> => {
       const [{ v }] = await session.query<{ v: string }>("select current_setting('server_version') as v");
       return { host: settings.host, port: settings.port, database: settings.database, user: settings.user, serverVersion: v };
@@ -126,6 +131,7 @@ async function connected<T>(o: CommonOptions, withLock: boolean, fn: (c: Connect
     };
     return await fn({ session, settings, runId: o.runId ?? randomUUID(), target, reopen }, lock);
   } finally {
+    finished = true;
     for (const w of watches) w.stop();
     await Promise.all(connections.map((c) => c.close()));
   }

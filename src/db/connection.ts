@@ -52,6 +52,12 @@ export class Connection {
   /** Opens and proves the connection, turning each way it can fail into one clear line. */
   static async open(settings: ConnectionSettings, o: { label: string; bounds: Bounds; onNotice?: (m: string) => void }): Promise<Connection> {
     const c = new Connection(settings, o.label, o.bounds, o.onNotice);
+    // postgres.js times the start-up only; the first answer after it is timed here.
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      c.destroy(new ConnectionLostError(`timed out connecting to ${settings.host}:${settings.port}`));
+    }, o.bounds.connectMs);
     try {
       const [row] = await c.sql<{ pid: number; start: string }[]>`select pg_backend_pid() as pid, (select backend_start::text from pg_stat_activity where pid = pg_backend_pid()) as start`;
       c.backend = { pid: Number(row.pid), start: row.start };
@@ -59,7 +65,9 @@ export class Connection {
     } catch (err) {
       c.closing = true;
       await c.sql.end({ timeout: 0 }).catch(() => undefined);
-      throw describeConnectionError(err, settings);
+      throw describeConnectionError(timedOut ? Object.assign(new Error('timed out'), { code: 'CONNECT_TIMEOUT' }) : err, settings);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -147,3 +147,17 @@ test('a lost answer while the server is idle: seen from a probe connection, the 
   expect(ended).toBeLessThanOrEqual(T + 2);
   expect(await workSessions()).toBe(0);
 });
+
+test('a black hole right after the server accepted the connection: exit 2 within T, nothing run', async () => {
+  const fired = c.proxy.on(/pg_backend_pid/, 'before', 'blackhole');
+  const started = performance.now();
+  const run = await runCli(['--database-url', c.url, ...c.dirs, 'up', '--connection-timeout', `${T}s`]);
+  await fired;
+  const ended = secondsSince(started);
+  report('black hole just after connecting', { T, commandEndedS: ended });
+  expect(run.code).toBe(2);
+  expect(run.stderr).toMatch(/^error: timed out connecting to 127\.0\.0\.1:\d+/m);
+  expect(ended).toBeLessThanOrEqual(T + 2);
+  c.proxy.heal();
+  await nothingHalfApplied();
+});

@@ -4,6 +4,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
+  // The fault suite runs on its own (`npm run test:faults`, jest.faults.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/faults/'],
   globalSetup: '<rootDir>/tests/harness/global-setup.ts',
   globalTeardown: '<rootDir>/tests/harness/global-teardown.ts',
   testTimeout: 120000,

@@ -59,6 +59,23 @@ export class LockError extends MigrateError {
   }
 }
 
+/**
+ * The run's hold on the migration lock ended (its session was terminated or its connection
+ * lost): nothing more commits; what committed before stays recorded.
+ */
+export class LockLostError extends LockError {}
+
+/**
+ * A connection to the server was lost, or went silent past --connection-timeout. The session
+ * is never reopened: what it was doing is read back from the history on a new connection.
+ * Exit 2 like any connection problem, unless the run had started its units (then 1: it stopped).
+ */
+export class ConnectionLostError extends MigrateError {
+  constructor(message: string, hint?: string, options?: { cause?: unknown; exitCode?: ExitCodeValue }) {
+    super(message, options?.exitCode ?? ExitCode.usage, hint, options);
+  }
+}
+
 /** Where in a file a server error points, when it can be known. */
 export interface SourcePosition {
   file: string;

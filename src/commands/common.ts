@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { connect, type Sql } from '../db/client';
+import { boundsFor, DEFAULT_CONNECTION_TIMEOUT_MS } from '../db/bounds';
+import { Connection } from '../db/connection';
+import { reopenAfterLoss } from '../db/reopen';
 import { Session, type Timeouts } from '../db/session';
 import { redactUrl, resolveSettings, type ConnectionSettings } from '../db/settings';
 import { refuseReadOnly } from '../db/writable';
+import { watch, type Watch } from '../db/watchdog';
 import { History } from '../engine/history';
-import { withRunLock } from '../engine/lock';
+import { withRunLock, type RunLock } from '../engine/lock';
 import { LockWaitMonitor } from '../engine/lock-waits';
 import { loadMigrations, loadPhases, type Unit } from '../engine/units';
 import type { Logger } from '../log';
@@ -20,6 +23,8 @@ export interface CommonOptions {
   /** How long to wait for another runner's lock before exit 5. */
   lockWaitMs: number;
   timeouts: Timeouts;
+  /** --connection-timeout: every wait on the network derives from it (db/bounds.ts). */
+  connectionTimeoutMs?: number;
   log: Logger;
   env?: NodeJS.ProcessEnv;
   /** What the user must see whatever the log level, as psql shows libpq's warnings (an unsafe pgpass file). */
@@ -32,6 +37,7 @@ export const DEFAULTS = {
   migrationsDir: 'database/migrations',
   phasesDir: 'phases',
   lockWaitMs: 5000,
+  connectionTimeoutMs: DEFAULT_CONNECTION_TIMEOUT_MS,
   timeouts: { lockTimeout: '5s', statementTimeout: '0' } as Timeouts,
 };
 
@@ -50,10 +56,17 @@ export interface Connected {
   runId: string;
   /** Host, port, database, user and server version (one query, only when asked). */
   target(): Promise<Target>;
+  /**
+   * After the work connection was lost: a new session, once the server has ended every
+   * session of this command that was lost, so the history it reads is final.
+   */
+  reopen(): Promise<Session>;
   /** With the run lock: measures each unit's lock waits from the lock connection. */
   lockWaits?: LockWaitMonitor;
   /** With the run lock: the history has the guard that lets units be sent ahead (runSequence's sendAhead). */
   sendAhead?: boolean;
+  /** With the run lock: what every unit's transaction checks before it commits. */
+  runLock?: RunLock;
 }
 
 /** Validates settings before connecting, opens the work connection, always closes it. */
@@ -63,15 +76,13 @@ export async function withDatabase<T>(o: CommonOptions, fn: (c: Connected) => Pr
 
 /** As withDatabase, for a command that writes: a read-only server is refused, then the run lock on a second connection and the history schema in place. */
 export async function withLockedDatabase<T>(o: CommonOptions, label: string, fn: (c: Connected) => Promise<T>): Promise<T> {
-  return connected(o, true, async (c, lockSql) => {
+  return connected(o, true, async (c, lock) => {
     await refuseReadOnly(c.session);
-    const lock = await Session.open(lockSql!, o.log, o.timeouts);
-    return withRunLock(lock, { waitMs: o.lockWaitMs, label: `migrate ${label} run ${c.runId.slice(0, 8)}`, log: o.log }, async () => {
-      const { guard } = await History.ensure(c.session, o.log);
-      const [{ pid }] = await c.session.query<{ pid: number }>('select pg_backend_pid() as pid');
-      const lockWaits = new LockWaitMonitor(lock, pid);
+    return withRunLock(lock!, { waitMs: o.lockWaitMs, label: `migrate ${label} run ${c.runId.slice(0, 8)}`, log: o.log }, async (runLock) => {
+      const { sendAhead } = await History.ensure(c.session, o.log);
+      const lockWaits = new LockWaitMonitor(lock!, c.session.connection.backend.pid);
       try {
-        return await fn({ ...c, lockWaits, sendAhead: guard });
+        return await fn({ ...c, lockWaits, sendAhead, runLock });
       } finally {
         await lockWaits.stop();
       }
@@ -79,26 +90,54 @@ export async function withLockedDatabase<T>(o: CommonOptions, label: string, fn:
   });
 }
 
-async function connected<T>(o: CommonOptions, withLock: boolean, fn: (c: Connected, lockSql?: Sql) => Promise<T>): Promise<T> {
+/**
+ * Opens the work connection (and the lock connection), each watched so that no round trip
+ * waits on a silent server for longer than the bounds allow: the work connection's stalls
+ * are looked into from the lock connection, or from a probe connection opened when needed.
+ */
+async function connected<T>(o: CommonOptions, withLock: boolean, fn: (c: Connected, lock?: Session) => Promise<T>): Promise<T> {
   const settings = settingsOf(o);
+  const bounds = boundsFor(o.connectionTimeoutMs);
   const onNotice = (m: string) => o.log.info({ notice: true }, m);
+  const open = (label: string, notices?: (m: string) => void) => Connection.open(settings, { label, bounds, onNotice: notices });
   // Both connections are opened at once; a failure of either closes the other.
-  const opened = await Promise.allSettled([
-    connect(settings, { applicationName: 'migrate', onNotice }),
-    withLock ? connect(settings, { applicationName: 'migrate (lock)' }) : Promise.resolve(undefined),
-  ]);
-  const [work, lock] = opened.map((r) => (r.status === 'fulfilled' ? r.value : undefined)) as [Sql | undefined, Sql | undefined];
+  const opened = await Promise.allSettled([open('migrate', onNotice), withLock ? open('migrate (lock)') : Promise.resolve(undefined)]);
+  const connections = opened.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
+  const watches: Watch[] = [];
+  let finished = false;
   try {
     const failure = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
-    const session = await Session.open(work!, o.log, o.timeouts);
+    const [work, lockConnection] = connections;
+    const lockSession = lockConnection && Session.open(lockConnection, o.log, o.timeouts, bounds);
+    let probe: Promise<Session> | undefined;
+    const openProbe = async () => {
+      const c = await open('migrate (probe)');
+      // Opened while the command was ending: nobody would close it.
+      if (finished) await c.close();
+      connections.push(c);
+      watches.push(watch(c, { bounds, log: o.log }));
+      return Session.open(c, o.log, o.timeouts, bounds);
+    };
+    // Watched from the first round trip on: the lock connection is the work connection's probe.
+    watches.push(watch(work, { bounds, log: o.log, probe: lockSession ? () => lockSession : () => (probe ??= openProbe()) }));
+    if (lockConnection) watches.push(watch(lockConnection, { bounds, log: o.log }));
+    const [session, lock] = await Promise.all([Session.open(work, o.log, o.timeouts, bounds), lockSession]);
     const target = async (): Promise<Target> => {
       const [{ v }] = await session.query<{ v: string }>("select current_setting('server_version') as v");
       return { host: settings.host, port: settings.port, database: settings.database, user: settings.user, serverVersion: v };
     };
-    return await fn({ session, settings, runId: o.runId ?? randomUUID(), target }, lock);
+    const reopen = async () => {
+      const fresh = await reopenAfterLoss(settings, connections.filter((c) => c.lost), { bounds, log: o.log, timeouts: o.timeouts });
+      connections.push(fresh.session.connection);
+      watches.push(fresh.watch);
+      return fresh.session;
+    };
+    return await fn({ session, settings, runId: o.runId ?? randomUUID(), target, reopen }, lock);
   } finally {
-    await Promise.all([work, lock].map((s) => s?.end({ timeout: 5 }).catch(() => undefined)));
+    finished = true;
+    for (const w of watches) w.stop();
+    await Promise.all(connections.map((c) => c.close()));
   }
 }
 

@@ -22,6 +22,7 @@ export interface GlobalArgv {
   format?: 'text' | 'json' | 'markdown';
   'log-level'?: LogLevel;
   'log-file'?: string;
+  'connection-timeout'?: string;
 }
 
 export interface OutputArgv {
@@ -52,7 +53,8 @@ export function globalFlags<T>(y: Argv<T>): Argv<T & GlobalArgv> {
     .option('json', { type: 'boolean', default: false, describe: 'machine-readable output (same as --format json)' })
     .option('format', { choices: ['text', 'json', 'markdown'] as const, describe: 'text (default), json or markdown' })
     .option('log-level', { choices: LOG_LEVELS, describe: 'readable log lines on stderr (default: progress on a terminal, nothing otherwise)' })
-    .option('log-file', { type: 'string', describe: 'also write pino JSON lines here (at least info)' }) as unknown as Argv<T & GlobalArgv>;
+    .option('log-file', { type: 'string', describe: 'also write pino JSON lines here (at least info)' })
+    .option('connection-timeout', { type: 'string', describe: `the longest wait on a silent network: to connect, and for an answer the server is not working on; the server ends a runner session whose client vanished in about as long (default ${DEFAULTS.connectionTimeoutMs / 1000}s; docs/RELIABILITY.md)` }) as unknown as Argv<T & GlobalArgv>;
 }
 
 export function outputFlags<T>(y: Argv<T>): Argv<T & OutputArgv> {
@@ -118,6 +120,8 @@ export function commonOptions(a: GlobalArgv & Partial<GuardArgv> & OutputArgv, i
   const lockWaitMs = a['lock-wait'] === undefined ? DEFAULTS.lockWaitMs : attempt(() => parseDuration(a['lock-wait']!, 'lock-wait'), 0);
   const lockTimeout = a['lock-timeout'] === undefined ? DEFAULTS.timeouts.lockTimeout : attempt(() => `${parseDuration(a['lock-timeout']!, 'lock-timeout')}ms`, '0');
   const statementTimeout = a['statement-timeout'] === undefined ? DEFAULTS.timeouts.statementTimeout : attempt(() => `${parseDuration(a['statement-timeout']!, 'statement-timeout')}ms`, '0');
+  const connectionTimeoutMs = a['connection-timeout'] === undefined ? DEFAULTS.connectionTimeoutMs : attempt(() => parseDuration(a['connection-timeout']!, 'connection-timeout'), DEFAULTS.connectionTimeoutMs);
+  if (connectionTimeoutMs < 1000) problems.push({ message: `--connection-timeout "${a['connection-timeout']}" is below 1s`, hint: 'durations look like 500ms, 5s, 2min' });
   for (const flag of ['out', 'log-file'] as const) {
     const why = a[flag] ? unwritableReason(a[flag]) : undefined;
     if (why) problems.push({ message: `--${flag} ${a[flag]} cannot be written: ${why}`, hint: `name a file in a folder this user may write to` });
@@ -132,6 +136,7 @@ export function commonOptions(a: GlobalArgv & Partial<GuardArgv> & OutputArgv, i
     ...unitFolders(a),
     lockWaitMs,
     timeouts: { lockTimeout, statementTimeout },
+    connectionTimeoutMs,
     log,
     warn: (message) => {
       log.warn({}, message);

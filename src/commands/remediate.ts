@@ -50,7 +50,7 @@ export async function remediate(o: RemediateOptions): Promise<RemediateResult> {
   const units = phaseUnits(o);
   const record = o.rehearsal ? readRecord(o.rehearsal) : undefined;
   if (record) checkRecord(record, units, o.rehearsalMaxAgeMs ?? 7 * 24 * 3600 * 1000);
-  return withLockedDatabase(o, 'remediate', async ({ session, runId, lockWaits, sendAhead, target }) => {
+  return withLockedDatabase(o, 'remediate', async ({ session, runId, lockWaits, sendAhead, runLock, reopen, target }) => {
     let postVerification: PostVerification | undefined;
     const warnings = (await roleSwitchCheck(session, units, [])).map((f) => `${shownPath(f.file)}:${f.line}: ${f.message}`);
     // On a terminal the prompt shows them with the plan; otherwise they go to stderr now, before any change.
@@ -60,7 +60,7 @@ export async function remediate(o: RemediateOptions): Promise<RemediateResult> {
       target: await target(), lines: [...planLines(plan), ...warnings.map((w) => `warning: ${w}`)], question: `Apply ${plan.filter((p) => p.action === 'apply').length} unit(s)`,
     }));
     const result = await runSequence({
-      session, log: o.log, runId, lockWaits, sendAhead, units, to: o.to, skip: o.skip, singleTransaction: o.singleTransaction, dryRun: o.dryRun, confirm,
+      session, log: o.log, runId, lockWaits, sendAhead, runLock, reopen, units, to: o.to, skip: o.skip, singleTransaction: o.singleTransaction, dryRun: o.dryRun, confirm,
       windowEnd: o.windowEnd, estimateMs: record ? estimates(record) : undefined,
       afterAll: async (s, scope) => {
         postVerification = await postVerify(s, scope);

@@ -7,6 +7,7 @@ import { appliedDependants } from '../engine/dependencies';
 import { toUnitFailed } from '../engine/failure';
 import { History, isApplied } from '../engine/history';
 import { drifted } from '../engine/sequence';
+import { afterLoss, fromHistory } from '../engine/execute/after-loss';
 import { failedAttemptMs, rollbackUnit, rowsAtRisk, type ApplyDetail, type RunContext, type UnitResult } from '../engine/runner';
 import { verifyUnit } from '../engine/unit-checks';
 import { refuseBlank, resolveUnit, type Unit } from '../engine/units';
@@ -49,7 +50,7 @@ export interface RollbackResult {
 export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
   const units = allUnits(o);
   const target = resolveUnit(units, o.unit);
-  return withLockedDatabase(o, `rollback ${target.name}`, async ({ session, runId, target: targetOf }) => {
+  return withLockedDatabase(o, `rollback ${target.name}`, async ({ session, runId, target: targetOf, runLock, reopen }) => {
     const states = await History.latest(session);
     if (!isApplied(states.get(target.name))) {
       return { ok: true, dryRun: !!o.dryRun, runId, units: [{ name: target.name, kind: target.kind, action: 'skipped', durationMs: 0, reason: 'not applied' }], dataLoss: [] };
@@ -91,12 +92,16 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
     let reapply: RollbackResult['reapply'];
     let error: MigrateError | undefined;
     const execute = async (s: Session) => {
-      const ctx: RunContext = { session: s, runId, log: o.log, recordFailures: !o.dryRun };
+      const ctx: RunContext = { session: s, runId, log: o.log, recordFailures: !o.dryRun, guard: runLock?.guard };
       const umzug = new Umzug<object>({
         migrations: order.map((u) => ({
           name: u.name,
           up: async () => undefined,
-          down: async () => results.push(await rollbackUnit(ctx, u, detailOf(states.get(u.name)?.detail))),
+          down: async () => {
+            const lost = runLock?.lost();
+            if (lost) throw lost;
+            results.push(await rollbackUnit(ctx, u, detailOf(states.get(u.name)?.detail)));
+          },
         })),
         storage: { executed: async () => order.map((u) => u.name), logMigration: async () => undefined, unlogMigration: async () => undefined },
         logger: undefined,
@@ -110,8 +115,16 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
     } catch (err) {
       error = asMigrateError(err);
       const failedUnit = order[results.length];
-      if (failedUnit) {
+      if (failedUnit && session.connection.lost && !o.dryRun) {
+        // Whether its COMMIT happened is read back from the history, on a new connection.
+        const known = await afterLoss({ session, runId, log: o.log, recordFailures: true, lockLost: runLock?.lost, reopen }, failedUnit.name);
+        const result = fromHistory({ unit: failedUnit, precheck: [] }, known, () => ({ name: failedUnit.name, kind: failedUnit.kind, action: 'failed', durationMs: failedAttemptMs(err), error: `${error!.message}; it did not commit` }));
+        results.push(result);
+        error = known.error([result]);
+      } else if (failedUnit) {
         results.push({ name: failedUnit.name, kind: failedUnit.kind, action: 'failed', durationMs: failedAttemptMs(err), error: error.message });
+      }
+      if (failedUnit) {
         for (const u of order.slice(results.length)) results.push({ name: u.name, kind: u.kind, action: 'not-run', durationMs: 0, reason: `not run: the rollback stopped at ${failedUnit.name}` });
       }
     }

@@ -18,8 +18,8 @@ export interface UpOptions extends CommonOptions {
 /** `migrate up [TARGET]`: pending migrations from the migrations folder, in order. Never asks: pipelines run it. */
 export async function up(o: UpOptions): Promise<SequenceResult> {
   const units = migrationUnits(o);
-  return withLockedDatabase(o, 'up', ({ session, runId, lockWaits, sendAhead }) =>
-    runSequence({ session, log: o.log, runId, lockWaits, sendAhead, units, to: o.target, dryRun: o.dryRun, singleTransaction: o.singleTransaction, windowEnd: o.windowEnd }),
+  return withLockedDatabase(o, 'up', ({ session, runId, lockWaits, sendAhead, runLock, reopen }) =>
+    runSequence({ session, log: o.log, runId, lockWaits, sendAhead, runLock, reopen, units, to: o.target, dryRun: o.dryRun, singleTransaction: o.singleTransaction, windowEnd: o.windowEnd }),
   );
 }
 

@@ -9,6 +9,11 @@ export interface OpenOptions {
   /** Called with server NOTICEs (e.g. RAISE NOTICE in a unit), so they reach the log. */
   onNotice?: (message: string) => void;
   connectTimeoutSeconds?: number;
+  /** Makes the one socket of a Connection (db/connection.ts), and refuses a second. */
+  socket?: () => Promise<import('node:net').Socket>;
+  /** Called when the connection closes, before postgres.js would open another for what is queued. */
+  onclose?: () => void;
+  keepAliveSeconds?: number;
 }
 
 const SSL: Record<ConnectionSettings['sslmode'], postgres.Options<{}>['ssl']> = {
@@ -32,7 +37,13 @@ export function openClient(settings: ConnectionSettings, options: OpenOptions): 
     ssl: SSL[settings.sslmode],
     max: 1,
     idle_timeout: 0,
+    // Never rotated: a session lives as long as the run (the lock session holds the run lock).
+    max_lifetime: 0,
     connect_timeout: options.connectTimeoutSeconds ?? 10,
+    keep_alive: options.keepAliveSeconds ?? 60,
+    onclose: options.onclose,
+    // postgres.js takes a socket factory (its `socket` option), which its typings leave out.
+    ...({ socket: options.socket } as object),
     // Named statements: after the first unit, set_config and the history insert skip the describe round trip.
     prepare: true,
     onnotice: (n) => options.onNotice?.(String(n.message)),
@@ -40,18 +51,6 @@ export function openClient(settings: ConnectionSettings, options: OpenOptions): 
     // Types are read as text; the runner never needs parsed arrays/dates from the server.
     fetch_types: false,
   }) as unknown as Sql;
-}
-
-/** Opens and proves the connection, turning each way it can fail into one clear line. */
-export async function connect(settings: ConnectionSettings, options: OpenOptions): Promise<Sql> {
-  const sql = openClient(settings, options);
-  try {
-    await sql`select 1`;
-    return sql;
-  } catch (err) {
-    await sql.end({ timeout: 0 }).catch(() => undefined);
-    throw describeConnectionError(err, settings);
-  }
 }
 
 export function describeConnectionError(err: unknown, s: ConnectionSettings): ConnectionError {

@@ -1,7 +1,8 @@
 import type postgres from 'postgres';
 import type { Logger } from '../log';
 import type { SourcePosition } from '../errors';
-import type { Sql } from './client';
+import type { Bounds } from './bounds';
+import type { Connection } from './connection';
 
 export interface Timeouts {
   /** PostgreSQL interval text, e.g. '5s'. */
@@ -13,7 +14,7 @@ export type Row = Record<string, unknown>;
 
 /** One step of a pipeline: a whole script (simple protocol) or a parameterised query. */
 export type PipelineStep = { script: string; file: string; query?: undefined; params?: undefined } | { query: string; params?: readonly unknown[]; script?: undefined; file?: undefined };
-type Runner = Sql | postgres.TransactionSql<Record<string, never>>;
+type Params = postgres.ParameterOrJSON<never>[];
 
 /** Thrown inside a transaction to roll it back on purpose (dry runs, rehearsals). */
 export class RollbackSignal extends Error {
@@ -22,22 +23,39 @@ export class RollbackSignal extends Error {
   }
 }
 
+/** The settings every transaction sets for itself (SET LOCAL), in its first round trip. */
+const LOCAL_SETTINGS = 'select set_config($1, $2, true), set_config($3, $4, true), set_config($5, $6, true)';
+
 /**
  * The one place every statement goes through: it applies the timeouts, logs each
- * statement with its duration, and owns the transaction rules (SET LOCAL inside, savepoints
- * for nesting), so no other module talks to postgres.js directly.
+ * statement with its duration, and owns the transaction rules (BEGIN and SET LOCAL in the
+ * same round trip as the first statement, savepoints for nesting), so no other module talks
+ * to postgres.js directly. A Session sits on one Connection, which never opens a second
+ * server session: a statement runs in the transaction it was sent in, or fails.
  */
 export class Session {
   private constructor(
-    private readonly runner: Runner,
+    readonly connection: Connection,
     readonly log: Logger,
     readonly timeouts: Timeouts,
     readonly depth: number,
+    private readonly idleInTransactionMs: number,
   ) {}
 
-  static async open(sql: Sql, log: Logger, timeouts: Timeouts): Promise<Session> {
-    const s = new Session(sql, log, timeouts, 0);
-    await s.applyTimeouts(false);
+  /**
+   * Sets the session's own bounds once: the default timeouts, and what lets the server end
+   * this session if its client vanishes (see db/bounds.ts).
+   */
+  static async open(connection: Connection, log: Logger, timeouts: Timeouts, bounds: Bounds): Promise<Session> {
+    const s = new Session(connection, log, timeouts, 0, bounds.server.idleInTransactionMs);
+    const b = bounds.server;
+    await s.query(
+      `select set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false),
+              set_config('idle_in_transaction_session_timeout', $3, false),
+              set_config('tcp_keepalives_idle', $4, false), set_config('tcp_keepalives_interval', $5, false), set_config('tcp_keepalives_count', $6, false),
+              case when current_setting('server_version_num')::int >= 140000 then set_config('client_connection_check_interval', $7, false) end`,
+      [timeouts.lockTimeout, timeouts.statementTimeout, String(b.idleInTransactionMs), String(b.keepalivesIdleS), String(b.keepalivesIntervalS), String(b.keepalivesCount), String(b.clientCheckMs)],
+    );
     return s;
   }
 
@@ -49,7 +67,7 @@ export class Session {
   async query<T extends Row = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
     const started = performance.now();
     try {
-      const rows = (await this.runner.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: params.length > 0 })) as unknown as T[];
+      const rows = (await this.send({ query: text, params })) as unknown as T[];
       this.log.trace({ durationMs: ms(started), sql: oneLine(text) }, 'query');
       return rows;
     } catch (err) {
@@ -61,14 +79,14 @@ export class Session {
   /** A whole file, several statements, simple protocol (what psql -f would send). */
   async script(text: string, file: string): Promise<void> {
     const started = performance.now();
-    await this.runner.unsafe(text).simple();
+    await this.send({ script: text, file });
     this.log.debug({ durationMs: ms(started), file }, 'script');
   }
 
   /** A whole file like script(), returning the rows of its last statement (behaviour checks). */
   async scriptRows<T extends Row = Row>(text: string, file: string): Promise<T[]> {
     const started = performance.now();
-    const result = (await this.runner.unsafe(text).simple()) as unknown as Array<T | T[]> & { command?: string };
+    const result = (await this.send({ script: text, file })) as unknown as Array<T | T[]> & { command?: string };
     this.log.debug({ durationMs: ms(started), file }, 'script');
     // One statement: the rows themselves (with .command); several: one result array per statement.
     if (result.command === undefined && result.length > 0 && Array.isArray(result[0])) return result[result.length - 1] as T[];
@@ -82,10 +100,7 @@ export class Session {
    */
   async pipeline(steps: ReadonlyArray<PipelineStep>): Promise<unknown[]> {
     const started = performance.now();
-    const pending = steps.map((st) =>
-      st.script !== undefined ? this.runner.unsafe(st.script).simple() : this.runner.unsafe(st.query, (st.params ?? []) as postgres.ParameterOrJSON<never>[], { prepare: (st.params ?? []).length > 0 }),
-    );
-    const settled = await Promise.allSettled(pending);
+    const settled = await Promise.allSettled(steps.map((st) => this.send(st)));
     const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     this.log.debug({ durationMs: ms(started), steps: steps.length, files: steps.map((st) => st.file).filter(Boolean).join(',') }, failure ? 'pipeline failed' : 'pipeline');
     if (failure) throw failure.reason;
@@ -93,20 +108,16 @@ export class Session {
   }
 
   /**
-   * A whole transaction in one round trip: BEGIN, the SET LOCAL timeouts, the steps and
+   * A whole transaction in one round trip: BEGIN, the SET LOCAL settings, the steps and
    * COMMIT go out together. If a step fails, the server aborts the transaction, the rest
    * fail with it, COMMIT becomes a rollback, and the first error is thrown. Inside an
    * open transaction it becomes a savepoint instead.
    */
   async atomic(steps: ReadonlyArray<PipelineStep>): Promise<unknown[]> {
     if (this.depth > 0) return this.transaction((tx) => tx.pipeline(steps));
-    const settings: PipelineStep = {
-      query: 'select set_config($1, $2, true), set_config($3, $4, true)',
-      params: ['lock_timeout', this.timeouts.lockTimeout, 'statement_timeout', this.timeouts.statementTimeout],
-    };
     // No ROLLBACK after a failure: the pipeline settles only once COMMIT was answered, and a
     // COMMIT of an aborted transaction rolls it back, as does a COMMIT that fails itself.
-    const results = await this.pipeline([{ script: 'begin', file: '(begin)' }, settings, ...steps, { script: 'commit', file: '(commit)' }]);
+    const results = await this.pipeline([{ script: 'begin', file: '(begin)' }, this.localSettings(this.timeouts), ...steps, { script: 'commit', file: '(commit)' }]);
     return results.slice(2, -1);
   }
 
@@ -132,33 +143,39 @@ export class Session {
    * timeouts. Throw RollbackSignal to roll back without an error; its value is returned.
    */
   async transaction<T>(fn: (tx: Session) => Promise<T>, timeouts: Timeouts = this.timeouts): Promise<T> {
+    const inner = new Session(this.connection, this.log, timeouts, this.depth + 1, this.idleInTransactionMs);
+    const name = `migrate_sp${this.depth}`;
+    const [open, commit, undo] = this.depth === 0 ? ['begin', 'commit', 'rollback'] : [`savepoint ${name}`, `release savepoint ${name}`, `rollback to savepoint ${name}`];
+    // Not awaited: BEGIN and the settings travel in one round trip with fn's first statement.
+    const opened = Promise.all([this.send({ script: open, file: `(${open})` }), this.send(this.localSettings(timeouts))]);
+    opened.catch(() => undefined);
+    let value: T;
     try {
-      if (this.depth === 0) {
-        return (await (this.runner as Sql).begin(async (tx) => {
-          const inner = new Session(tx, this.log, timeouts, 1);
-          // Not awaited: it travels in one round trip with the unit's first statement.
-          const timeoutsSet = inner.applyTimeouts(true);
-          timeoutsSet.catch(() => undefined);
-          const value = await fn(inner);
-          await timeoutsSet;
-          return value;
-        })) as T;
-      }
-      return (await (this.runner as postgres.TransactionSql<Record<string, never>>).savepoint(async (sp) => {
-        const inner = new Session(sp as unknown as Runner, this.log, timeouts, this.depth + 1);
-        await inner.applyTimeouts(true);
-        return fn(inner);
-      })) as T;
+      value = await fn(inner);
+      await opened;
     } catch (err) {
+      // A lost connection needs no ROLLBACK: the server ends the session and its transaction.
+      if (!this.connection.lost) await this.send({ script: undo, file: `(${undo})` }).catch(() => undefined);
       if (err instanceof RollbackSignal) return err.value as T;
       throw err;
     }
+    // A COMMIT that fails has rolled the transaction back itself.
+    await this.send({ script: commit, file: `(${commit})` });
+    return value;
   }
 
-  private async applyTimeouts(local: boolean): Promise<void> {
-    await this.query('select set_config($1, $2, $5), set_config($3, $4, $5)', [
-      'lock_timeout', this.timeouts.lockTimeout, 'statement_timeout', this.timeouts.statementTimeout, local,
-    ]);
+  private localSettings(t: Timeouts): PipelineStep {
+    return { query: LOCAL_SETTINGS, params: ['lock_timeout', t.lockTimeout, 'statement_timeout', t.statementTimeout, 'idle_in_transaction_session_timeout', String(this.idleInTransactionMs)] };
+  }
+
+  /** Every statement's one way to the server: counted for the watchdog, a lost session named as such. */
+  private send(st: PipelineStep): Promise<unknown> {
+    const sql = this.connection.sql;
+    const params = (st.params ?? []) as Params;
+    const q = st.script !== undefined ? sql.unsafe(st.script).simple() : sql.unsafe(st.query, params, { prepare: params.length > 0 });
+    return this.connection.track(Promise.resolve(q).catch((err: unknown) => {
+      throw this.connection.failure(err);
+    }));
   }
 }
 

@@ -1,12 +1,23 @@
 import { serverErrorMessage, serverErrorPosition } from '../db/session';
-import { ExitCode, MigrateError, UnitFailedError } from '../errors';
+import { ExitCode, LockLostError, MigrateError, UnitFailedError } from '../errors';
 import type { Unit, UnitFile } from './units';
 
 const LOCK_NOT_AVAILABLE = '55P03';
+/** Raised by migrate.hold_run_lock (history-guard.sql). */
+const RUN_LOCK_LOST = 'MGLCK';
+
+/** A unit's transaction refused to commit because the run no longer holds the migration lock. */
+export function lockLostIn(err: unknown): LockLostError | undefined {
+  if ((err as { code?: string })?.code !== RUN_LOCK_LOST) return undefined;
+  return new LockLostError(`${(err as Error).message}; the run stops here`,
+    'units that committed before stay applied; another runner may hold the lock now: see `migrate status`, then run again', { cause: err });
+}
 
 /** Turns whatever a unit's SQL threw into a UnitFailedError naming unit, file, line and the server's words. */
 export function toUnitFailed(unit: Unit, direction: 'up' | 'down' | 'verify', file: UnitFile, err: unknown, hint?: string): MigrateError {
   if (err instanceof MigrateError) return err;
+  const lost = lockLostIn(err);
+  if (lost) return lost;
   const code = (err as { code?: string }).code;
   const lockTimeout = code === LOCK_NOT_AVAILABLE;
   return new UnitFailedError(unit.name, direction, serverErrorPosition(err, file.text, file.path), serverErrorMessage(err), {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Session } from '../db/session';
+import { BlockedError } from '../errors';
 import type { Logger } from '../log';
 import { RUNNER_VERSION } from '../version';
 import type { UnitKind } from './units';
@@ -66,26 +67,46 @@ const GUARD_DDL = readFileSync(path.join(__dirname, 'history-guard.sql'), 'utf8'
 export class History {
   /**
    * Creates the tracking schema, or adds what an older version of it lacks; called while
-   * holding the run lock. Answers whether the guard for sending units ahead is there: a
-   * role that may write the history but not create in its schema runs units one by one.
+   * holding the run lock. migrate.hold_run_lock must be there (every unit's COMMIT depends on
+   * it); migrate.require_applied lets units be sent ahead: a role that may write the history
+   * but not create in its schema runs units one by one.
    */
-  static async ensure(s: Session, log?: Logger): Promise<{ guard: boolean }> {
-    const [state] = await s.query<{ table: boolean; guard: boolean }>(
-      "select to_regclass('migrate.history') is not null as table, to_regprocedure('migrate.require_applied(uuid,text)') is not null as guard",
+  static async ensure(s: Session, log?: Logger): Promise<{ sendAhead: boolean }> {
+    const [state] = await s.query<{ table: boolean; ahead: boolean; lock: boolean }>(
+      `select to_regclass('migrate.history') is not null as table, to_regprocedure('migrate.require_applied(uuid,text)') is not null as ahead,
+              to_regprocedure('migrate.hold_run_lock(integer,integer,integer,integer)') is not null as lock`,
     );
     if (!state.table) {
       await s.script(DDL + GUARD_DDL, 'history.sql');
-      return { guard: true };
+      return { sendAhead: true };
     }
-    if (state.guard) return { guard: true };
-    // A history schema from an earlier version of this runner: add the guard to it.
+    if (state.ahead && state.lock) return { sendAhead: true };
+    // A history schema from an earlier version of this runner: add the guards to it.
     try {
       await s.script(GUARD_DDL, 'history-guard.sql');
-      return { guard: true };
+      return { sendAhead: true };
     } catch (err) {
+      if (!state.lock) {
+        throw new BlockedError('the history schema lacks migrate.hold_run_lock, which proves at each COMMIT that this run still holds the migration lock, and this role cannot add it; nothing was run',
+          'run `migrate up` once as the owner of schema migrate (it adds the function), or grant CREATE on schema migrate', [(err as Error).message]);
+      }
       log?.warn({ err: (err as Error).message }, 'could not add migrate.require_applied to the history schema; units run one round trip after another');
-      return { guard: false };
+      return { sendAhead: false };
     }
+  }
+
+  /**
+   * The units this run committed a state change for (applied, adopted, rolled back), with the
+   * stored duration: after a lost connection, the one account of what committed.
+   */
+  static async committedInRun(s: Session, runId: string): Promise<Map<string, { event: UnitRecord['event']; durationMs: number | null }>> {
+    if (!(await History.present(s))) return new Map();
+    const rows = await s.query<{ unit: string; event: UnitRecord['event']; duration_ms: number | null }>(
+      `select distinct on (unit) unit, event, duration_ms from migrate.history
+        where run_id = $1 and event in ('applied', 'adopted', 'rolled_back') order by unit, id desc`,
+      [runId],
+    );
+    return new Map(rows.map((r) => [r.unit, { event: r.event, durationMs: r.duration_ms }]));
   }
 
   /** Latest state per unit in one query; empty when the schema was never created (read-only callers). */

@@ -1,10 +1,22 @@
-import type { Session } from '../db/session';
-import { LockError } from '../errors';
+import type { PipelineStep, Session } from '../db/session';
+import { LockError, LockLostError } from '../errors';
 import type { Logger } from '../log';
 
 /** Two int4 keys: a class for this tool, and an object for the run lock. */
 const LOCK_CLASS = 0x6d696772; // "migr"
 const LOCK_OBJECT = 1;
+/** The commit fence: each unit's transaction holds it from its lock check to its COMMIT (migrate.hold_run_lock). */
+const FENCE_OBJECT = 2;
+
+/** The run's hold on the lock, as the units' transactions need it. */
+export interface RunLock {
+  /** The lock session's backend pid. */
+  pid: number;
+  /** The last statement of every transaction that commits: it aborts unless this run still holds the lock. */
+  guard: PipelineStep;
+  /** Once the lock session is gone (as far as this side knows): nothing more may start. */
+  lost(): LockLostError | undefined;
+}
 
 export interface LockHolder {
   pid: number;
@@ -16,12 +28,13 @@ export interface LockHolder {
 /**
  * Holds a session-level advisory lock on its own connection for the whole run, so a
  * unit's transaction ending never releases it. Waits up to waitMs, polling, then names
- * the holder.
+ * the holder. Once it has the lock it waits on the commit fence, so that a unit of a
+ * previous holder that passed its lock check has committed before this run reads the history.
  */
 export async function withRunLock<T>(
   lock: Session,
   opts: { waitMs: number; label: string; log: Logger },
-  fn: () => Promise<T>,
+  fn: (runLock: RunLock) => Promise<T>,
 ): Promise<T> {
   const deadline = Date.now() + opts.waitMs;
   let announced = false;
@@ -40,11 +53,28 @@ export async function withRunLock<T>(
     await new Promise((r) => setTimeout(r, Math.min(200, Math.max(10, deadline - Date.now()))));
   }
   // Name the holder for whoever waits: application_name is what pg_stat_activity shows.
-  await lock.query('select set_config($1, $2, false)', ['application_name', opts.label.slice(0, 63)]);
-  try {
-    return await fn();
-  } finally {
+  // The fence is taken and, the statement being its own transaction, released at once.
+  await lock.query('select set_config($1, $2, false), pg_advisory_xact_lock($3, $4)', ['application_name', opts.label.slice(0, 63), LOCK_CLASS, FENCE_OBJECT]).catch(async (err: unknown) => {
     await lock.query('select pg_advisory_unlock($1, $2)', [LOCK_CLASS, LOCK_OBJECT]).catch(() => undefined);
+    if ((err as { code?: string }).code !== '55P03') throw err;
+    throw new LockError('a unit of the previous runner, which lost the migration lock, is still committing', 'wait a moment and run again; `migrate status` shows what it committed', { cause: err });
+  });
+  const pid = lock.connection.backend.pid;
+  let lost: LockLostError | undefined;
+  lock.connection.onLost((e) => {
+    lost = new LockLostError(`this run lost the migration lock: its lock session (pid ${pid}) ended (${e.message})`,
+      'units that committed before stay applied; another runner may hold the lock now: see `migrate status`, then run again', { cause: e });
+    opts.log.error({ pid }, lost.message);
+  });
+  const runLock: RunLock = {
+    pid,
+    guard: { query: 'select migrate.hold_run_lock($1, $2, $3, $4)', params: [pid, LOCK_CLASS, LOCK_OBJECT, FENCE_OBJECT] },
+    lost: () => lost,
+  };
+  try {
+    return await fn(runLock);
+  } finally {
+    if (!lost) await lock.query('select pg_advisory_unlock($1, $2)', [LOCK_CLASS, LOCK_OBJECT]).catch(() => undefined);
   }
 }
 

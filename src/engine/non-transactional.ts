@@ -33,14 +33,15 @@ async function dropInvalid(s: Session, names: string[]): Promise<string[]> {
 
 /**
  * Runs a unit that cannot be in a transaction: statement by statement (a multi-statement
- * query would be an implicit transaction), cleaning invalid indexes before and after.
- * Returns notes for the report.
+ * query would be an implicit transaction), cleaning invalid indexes before and after;
+ * `beforeEach` runs before every statement (the run-lock check). Returns notes for the report.
  */
-export async function runOutsideTransaction(s: Session, unit: Unit): Promise<string[]> {
+export async function runOutsideTransaction(s: Session, unit: Unit, beforeEach: () => Promise<void> = async () => undefined): Promise<string[]> {
   const { statements, indexes } = await concurrentIndexes(unit);
   const notes = (await dropInvalid(s, indexes)).map((n) => `dropped invalid index ${n} left by an earlier failed attempt`);
   for (const st of statements) {
     try {
+      await beforeEach();
       await s.script(st.text, unit.up.path);
     } catch (err) {
       const dropped = await dropInvalid(s, indexes).catch(() => []);

@@ -4,15 +4,19 @@ import { MigrateError, UnitFailedError } from '../errors';
 import type { Logger } from '../log';
 import { failed, summarize, type CheckResult } from '../verify/checks';
 import { checkAbsent } from '../verify/expectations';
-import { toUnitFailed } from './failure';
+import { lockLostIn, toUnitFailed } from './failure';
 import { locateFailure } from './locate';
 import { runOutsideTransaction } from './non-transactional';
 import { History } from './history';
 import { hasVerify, verifyUnit } from './unit-checks';
 import type { Unit } from './units';
 
-/** skipped: already applied or --skip; not-run: left out because the run stopped before it, or refused by the window. */
-export type UnitAction = 'applied' | 'skipped' | 'adopted' | 'rolled-back' | 'failed' | 'not-run';
+/**
+ * skipped: already applied or --skip; not-run: left out because the run stopped before it, or
+ * refused by the window; unknown: its connection was lost before its outcome was heard, and
+ * the server could not be reached again to read the history.
+ */
+export type UnitAction = 'applied' | 'skipped' | 'adopted' | 'rolled-back' | 'failed' | 'not-run' | 'unknown';
 
 export interface UnitResult {
   name: string;
@@ -39,6 +43,8 @@ export interface RunContext {
   log: Logger;
   /** False inside a single transaction or a dry run: the failure row would be rolled back too. */
   recordFailures: boolean;
+  /** With the run lock: the last statement before every COMMIT (RunLock.guard). */
+  guard?: PipelineStep;
 }
 
 /** Stored with the "applied" row of a unit that can be rolled back: the proof material for its rollback. */
@@ -73,6 +79,19 @@ export function failedAttemptMs(err: unknown): number {
   return 0;
 }
 
+/**
+ * The run-lock check, as the last step before a COMMIT of the unit's own. Inside an enclosing
+ * transaction (a savepoint) there is no COMMIT of its own: the enclosing one is checked.
+ */
+function guardSteps(ctx: RunContext): PipelineStep[] {
+  return ctx.guard && !ctx.session.inTransaction ? [ctx.guard] : [];
+}
+
+/** Runs the run-lock check in `tx`, a transaction opened on ctx.session, just before its COMMIT. */
+export async function guardCommit(ctx: RunContext, tx: Session): Promise<void> {
+  for (const g of guardSteps(ctx)) await tx.query(g.query!, g.params);
+}
+
 /** Inside an enclosing transaction a unit is a savepoint and marks its own start (History.unitStartStep). */
 function startSteps(ctx: RunContext): PipelineStep[] {
   return ctx.session.inTransaction ? [History.unitStartStep()] : [];
@@ -101,6 +120,7 @@ export function sendUnit(ctx: RunContext, unit: Unit, precheck: CheckResult[], a
     ...(after ? [History.requireAppliedStep(ctx.runId, after)] : []),
     { script: unit.up.text, file: unit.up.path },
     History.recordStep({ runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'applied', checksum: unit.checksum, precheck }),
+    ...guardSteps(ctx),
   ];
   const done = ctx.session.atomic(steps);
   // Awaited by applyUnit; a unit whose predecessor failed is never awaited, and its abort is expected.
@@ -127,6 +147,7 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
         });
         if (checks.length === 0 || failed(checks).length > 0) return undefined;
         const durationMs = await History.record(tx, { runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'adopted', checksum: unit.checksum, precheck, detail: { checks } });
+        await guardCommit(ctx, tx);
         return { checks, durationMs: durationMs ?? elapsed() };
       });
       if (adopted) {
@@ -142,7 +163,7 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
       } catch (err) {
         throw toUnitFailed(unit, 'up', unit.up, err);
       }
-      const durationMs = History.recordedMs(results.at(-1)) ?? elapsed();
+      const durationMs = History.recordedMs(results.at(-1 - guardSteps(ctx).length)) ?? elapsed();
       ctx.log.info({ runId: ctx.runId, unit: unit.name, durationMs }, 'applied');
       return { name: unit.name, kind: unit.kind, action: 'applied', durationMs, checks: [] };
     }
@@ -150,7 +171,8 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
       await markStart(ctx, s);
       const before = unit.down ? await fingerprint(s) : undefined;
       if (!unit.transactional) {
-        for (const note of await runOutsideTransaction(s, unit)) ctx.log.warn({ unit: unit.name }, note);
+        // No transaction to refuse its COMMIT: the lock is checked before each statement instead.
+        for (const note of await runOutsideTransaction(s, unit, () => guardCommit(ctx, s))) ctx.log.warn({ unit: unit.name }, note);
       } else {
         try {
           await s.script(unit.up.text, unit.up.path);
@@ -169,9 +191,13 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
       }
       // Outside a transaction there is no server-side start to measure from: the runner's clock.
       const common = { runId: ctx.runId, unit: unit.name, kind: unit.kind, checksum: unit.checksum, durationMs: unit.transactional ? undefined : elapsed() };
-      const durationMs = (await History.record(s, { ...common, event: 'applied', precheck, detail })) ?? elapsed();
-      if (checks.length > 0) await History.record(s, { ...common, durationMs, event: 'verified', detail: { checks } });
-      return { checks, durationMs };
+      const book = async (tx: Session) => {
+        const durationMs = (await History.record(tx, { ...common, event: 'applied', precheck, detail })) ?? elapsed();
+        if (checks.length > 0) await History.record(tx, { ...common, durationMs, event: 'verified', detail: { checks } });
+        await guardCommit(ctx, tx);
+        return durationMs;
+      };
+      return { checks, durationMs: unit.transactional ? await book(s) : await s.transaction(book) };
     };
     // A unit that cannot run in a transaction is applied statement by statement by the server.
     const { checks, durationMs } = unit.transactional ? await ctx.session.transaction(run) : await run(ctx.session);
@@ -180,10 +206,18 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
   } catch (err) {
     // The attempt ends when its failure is known; finding the failing line comes after.
     const durationMs = elapsed();
-    const located = err instanceof UnitFailedError && err.direction === 'up' && unit.transactional ? await locateFailure(ctx.session, err, unit.up) : err;
+    const lost = lostSession(ctx);
+    if (lost) throw new AttemptFailed(lost, durationMs);
+    const cause = lockLostIn(err) ?? err;
+    const located = cause instanceof UnitFailedError && cause.direction === 'up' && unit.transactional ? await locateFailure(ctx.session, cause, unit.up) : cause;
     await recordFailure(ctx, unit, located, durationMs);
     throw new AttemptFailed(located, durationMs);
   }
+}
+
+/** The session's loss, when that is what ended an attempt: nothing more can be done on it. */
+function lostSession(ctx: RunContext): MigrateError | undefined {
+  return ctx.session.connection.lost;
 }
 
 /** Counts rows in the tables a unit created, for the data-loss guard of a rollback. */
@@ -242,14 +276,18 @@ export async function rollbackUnit(ctx: RunContext, unit: Unit, stored: ApplyDet
         throw new UnitFailedError(unit.name, 'down', { file: down.path }, `rollback did not restore the schema: ${summarize(checks)}`);
       }
       const durationMs = await History.record(tx, { runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'rolled_back', checksum: unit.checksum, detail: { checks, schemaEqualsBefore } });
+      await guardCommit(ctx, tx);
       return { checks, schemaEqualsBefore, durationMs: durationMs ?? elapsed() };
     });
     ctx.log.info({ runId: ctx.runId, unit: unit.name, durationMs: result.durationMs }, 'rolled back');
     return { name: unit.name, kind: unit.kind, action: 'rolled-back', ...result };
   } catch (err) {
     const durationMs = elapsed();
-    await recordFailure(ctx, unit, err, durationMs, 'down');
-    throw new AttemptFailed(err, durationMs);
+    const lost = lostSession(ctx);
+    if (lost) throw new AttemptFailed(lost, durationMs);
+    const cause = lockLostIn(err) ?? err;
+    await recordFailure(ctx, unit, cause, durationMs, 'down');
+    throw new AttemptFailed(cause, durationMs);
   }
 }
 

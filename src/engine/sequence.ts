@@ -1,51 +1,34 @@
-import { Umzug, type UmzugStorage } from './umzug';
 import type { Session } from '../db/session';
-import { asMigrateError, BlockedError, MigrateError, UsageError } from '../errors';
+import { MigrateError } from '../errors';
 import type { Logger } from '../log';
-import { failed, type CheckResult } from '../verify/checks';
-import { History, isApplied, type UnitRecord } from './history';
-import { applyUnit, failedAttemptMs, isOneTrip, sendUnit, type RunContext, type SentUnit, type UnitResult } from './runner';
-import { precheckUnit } from './unit-checks';
+import { execute } from './execute';
+import { History } from './history';
 import type { LockWaitMonitor } from './lock-waits';
-import { parseSql, syntaxErrors } from '../analysis/parse';
-import { needsNoTransaction } from '../analysis/lint';
-import { refuseBlank, resolveUnit, type Unit } from './units';
+import type { RunLock } from './lock';
+import { checkPlan, planSequence, type PlannedUnit, type PlanOptions } from './run-plan';
+import type { UnitResult } from './runner';
+import type { Unit } from './units';
 
-export interface SequenceOptions {
+export { drifted, type PlannedUnit } from './run-plan';
+
+export interface SequenceOptions extends PlanOptions {
   session: Session;
   log: Logger;
   runId: string;
   /** Every unit of the sequence, in order. */
   units: Unit[];
-  /** Stop after this unit (a name, number or phase). */
-  to?: string;
-  /** Units not to run (they must be skippable, or nothing pending may depend on them). */
-  skip?: string[];
-  /** All-or-nothing: one transaction around every unit. */
-  singleTransaction?: boolean;
-  /** Execute everything, then roll it all back. */
-  dryRun?: boolean;
   /** Asked once the plan is known and the prechecks passed, before the first change. */
   confirm?: (plan: PlannedUnit[]) => Promise<boolean>;
-  /** Refuse to start a unit that cannot finish before this time (its estimate from estimateMs). */
-  windowEnd?: Date;
-  /** Expected duration of a unit, e.g. from a rehearsal record. */
+  /** Expected duration of a unit, e.g. from a rehearsal record (for windowEnd). */
   estimateMs?: (unit: Unit) => number | undefined;
   /** Measures each unit's lock waits (from the lock connection). */
   lockWaits?: LockWaitMonitor;
-  /** The history has migrate.require_applied, so one-trip units may be sent ahead (see execute). */
-  sendAhead?: boolean;
+  /** The run lock: every unit's COMMIT proves it still holds it. */
+  runLock?: RunLock;
+  /** A new session after the work connection was lost, to read what committed. */
+  reopen?: () => Promise<Session>;
   /** Runs after the last unit, in the same transaction context (so a dry run sees the changes). */
-  afterAll?: (session: Session, scope: Unit[]) => Promise<void>;
-}
-
-export interface PlannedUnit {
-  name: string;
-  kind: Unit['kind'];
-  title: string;
-  action: 'apply' | 'skip';
-  reason?: string;
-  precheck: CheckResult[];
+  afterAll?: (session: Session, covered: Unit[]) => Promise<void>;
 }
 
 export interface SequenceResult {
@@ -57,178 +40,24 @@ export interface SequenceResult {
   error?: MigrateError;
 }
 
-/** Units whose file changed since they were applied: `up` and `remediate` refuse while any exist. */
-export function drifted(units: readonly Unit[], states: Map<string, UnitRecord>): Unit[] {
-  return units.filter((u) => {
-    const r = states.get(u.name);
-    return isApplied(r) && r!.checksum !== null && r!.checksum !== u.checksum;
-  });
-}
-
 /**
- * Plans and runs a sequence of units through umzug (ordering, pending, events) with the
- * history table as its storage. Prechecks of every pending unit run before the first change.
+ * A sequence of units: the plan from the history (planSequence, pure), then the checks
+ * before any change (checkPlan), the question, and the executor for the plan's mode.
  */
 export async function runSequence(o: SequenceOptions): Promise<SequenceResult> {
-  const states = await History.latest(o.session);
-  const changed = drifted(o.units, states);
-  if (changed.length > 0) {
-    throw new BlockedError(`drift: ${changed.map((u) => u.name).join(', ')} changed since applied`,
-      'restore the applied file content (see `migrate status`), or write a new unit for the change', changed.map((u) => `${u.name}: ${u.up.path}`));
-  }
-  const scope = o.to ? o.units.slice(0, o.units.indexOf(resolveUnit(o.units, o.to)) + 1) : o.units;
-  const skip = new Set((o.skip ?? []).map((s) => resolveUnit(o.units, s).name));
-  const pending = scope.filter((u) => !isApplied(states.get(u.name)));
-  for (const name of skip) {
-    const dependant = pending.find((u) => !skip.has(u.name) && u.dependsOn.some((d) => resolveUnit(o.units, d).name === name));
-    const unit = o.units.find((u) => u.name === name)!;
-    if (dependant && !isApplied(states.get(name))) {
-      throw new UsageError(`cannot skip ${name}: ${dependant.name} depends on it`, unit.skippable ? undefined : `${name} is not marked skippable`);
-    }
-  }
-
-  const prepared = await preflight(pending.filter((u) => !skip.has(u.name)), o);
-  const plan: PlannedUnit[] = [];
-  for (const original of scope) {
-    const u = prepared.get(original.name) ?? original;
-    if (isApplied(states.get(u.name))) plan.push({ name: u.name, kind: u.kind, title: u.title, action: 'skip', reason: `already ${states.get(u.name)!.event}`, precheck: [] });
-    else if (skip.has(u.name)) plan.push({ name: u.name, kind: u.kind, title: u.title, action: 'skip', reason: 'skipped by --skip', precheck: [] });
-    else plan.push({ name: u.name, kind: u.kind, title: u.title, action: 'apply', precheck: await precheckUnit(o.session, u) });
-  }
-  const blocked = plan.flatMap((p) => failed(p.precheck).map((c) => `${p.name}: ${c.check}: ${c.detail}`));
-  if (blocked.length > 0) {
-    throw new BlockedError(`prechecks failed for ${new Set(blocked.map((b) => b.split(':')[0])).size} unit(s); nothing was changed`, 'fix the environment as listed, then run again', blocked);
-  }
-  const toRun = plan.filter((p) => p.action === 'apply');
-  const skippedResults: UnitResult[] = plan.filter((p) => p.action === 'skip').map((p) => ({ name: p.name, kind: p.kind, action: 'skipped', durationMs: 0, reason: p.reason }));
-  if (toRun.length > 0 && o.confirm && !(await o.confirm(plan))) {
+  const draft = planSequence(o.units, await History.latest(o.session), o);
+  const plan = await checkPlan(o.session, draft);
+  if (plan.toRun.length > 0 && o.confirm && !(await o.confirm(plan.steps))) {
     throw new MigrateError('declined at the prompt; nothing was changed', 3);
   }
-
-  const results: UnitResult[] = [];
-  const execute = async (session: Session) => {
-    const ctx: RunContext = { session, runId: o.runId, log: o.log, recordFailures: !o.singleTransaction && !o.dryRun };
-    const byName = new Map(scope.map((u) => [u.name, prepared.get(u.name) ?? u]));
-    // Consecutive one-trip units are pipelined: the next one is sent while this one runs, and
-    // starts on the server only if this one committed (sendUnit's guard), so the server does
-    // exactly what it would one by one, without waiting a round trip between units. Not with
-    // a window to respect (each unit is checked just before it starts) or inside a transaction.
-    const pipelined = !!o.sendAhead && !session.inTransaction && !o.windowEnd;
-    let ahead: SentUnit | undefined;
-    const umzug = new Umzug<object>({
-      migrations: toRun.map((p, index) => ({
-        name: p.name,
-        up: async () => {
-          const unit = byName.get(p.name)!;
-          if (o.windowEnd) checkWindow(unit, o.windowEnd, o.estimateMs?.(unit));
-          let sent = ahead?.name === unit.name ? ahead : undefined;
-          ahead = undefined;
-          const next = toRun[index + 1];
-          const nextUnit = next && byName.get(next.name);
-          if (pipelined && isOneTrip(unit) && nextUnit && isOneTrip(nextUnit)) {
-            sent ??= sendUnit(ctx, unit, p.precheck);
-            ahead = sendUnit(ctx, nextUnit, next.precheck, unit.name);
-          }
-          // A lock wait of the next unit seen in the moment between this COMMIT and its answer counts here.
-          o.lockWaits?.begin(unit.name);
-          let result: UnitResult | undefined;
-          try {
-            result = await applyUnit(ctx, unit, p.precheck, sent);
-          } finally {
-            const waited = await o.lockWaits?.end();
-            if (result && waited !== undefined) result.lockWaitMs = waited;
-          }
-          results.push(result);
-        },
-      })),
-      storage: historyStorage(states),
-      logger: undefined,
-    });
-    try {
-      await umzug.up({ migrations: toRun.map((p) => p.name) });
-    } finally {
-      // A unit sent ahead is settled before anything else uses the connection. After a
-      // failure its guard aborted it; it changed nothing and is reported as not run.
-      await ahead?.done.catch(() => undefined);
-    }
-    if (o.afterAll) await o.afterAll(session, scope.filter((u) => !skip.has(u.name)));
-  };
-
-  let error: MigrateError | undefined;
-  try {
-    await o.session.within(o, execute);
-  } catch (err) {
-    error = asMigrateError(err);
-    const failedUnit = results.length < toRun.length ? toRun[results.length] : undefined;
-    const durationMs = failedAttemptMs(err);
-    // A unit refused before it started (the window closing) did not fail; it was not run.
-    const notStarted = error instanceof BlockedError;
-    if (failedUnit) results.push({ name: failedUnit.name, kind: failedUnit.kind, ...(notStarted ? { action: 'not-run', durationMs: 0, reason: error.message } : { action: 'failed', durationMs, error: error.message }) });
-    for (const p of toRun.slice(results.length)) results.push({ name: p.name, kind: p.kind, action: 'not-run', durationMs: 0, reason: `not run: the run stopped at ${failedUnit?.name ?? 'an earlier unit'}` });
-    if (o.singleTransaction && !o.dryRun) {
-      for (const r of results) if (r.action === 'applied' || r.action === 'adopted') Object.assign(r, { action: 'rolled-back', reason: 'the single transaction was rolled back' });
-      if (failedUnit && !notStarted) {
-        const unit = scope.find((u) => u.name === failedUnit.name)!;
-        await History.record(o.session, { runId: o.runId, unit: unit.name, kind: unit.kind, event: 'failed', checksum: unit.checksum, durationMs, detail: { direction: 'up', error: error.message, singleTransaction: true } }).catch(() => undefined);
-      }
-    }
-  }
-  const resultOf = new Map([...skippedResults, ...results].map((r) => [r.name, r]));
-  const ordered = plan.map((p) => resultOf.get(p.name)).filter((r): r is UnitResult => !!r);
-  return { ok: !error, dryRun: !!o.dryRun, runId: o.runId, units: ordered, plan, error };
+  const { results, error } = await execute(plan, {
+    session: o.session, runId: o.runId, log: o.log, recordFailures: plan.mode === 'one-by-one' || plan.mode === 'pipelined',
+    guard: o.runLock?.guard, lockLost: o.runLock?.lost, reopen: o.reopen,
+    lockWaits: o.lockWaits, windowEnd: o.windowEnd, estimateMs: o.estimateMs, afterAll: o.afterAll,
+  });
+  const resultOf = new Map(results.map((r) => [r.name, r]));
+  const units = plan.steps
+    .map((p): UnitResult | undefined => (p.action === 'skip' ? { name: p.name, kind: p.kind, action: 'skipped', durationMs: 0, reason: p.reason } : resultOf.get(p.name)))
+    .filter((r): r is UnitResult => !!r);
+  return { ok: !error, dryRun: !!o.dryRun, runId: o.runId, units, plan: plan.steps, error };
 }
-
-/** umzug's storage view of the history; writes happen inside each unit's own transaction. */
-function historyStorage(states: Map<string, UnitRecord>): UmzugStorage<object> {
-  return {
-    executed: async () => [...states.values()].filter(isApplied).map((r) => r.unit),
-    // The "applied" row is written by the unit in its own transaction (umzug #708): nothing to do here.
-    logMigration: async () => undefined,
-    unlogMigration: async () => undefined,
-  };
-}
-
-/** A unit may start only when its expected duration still fits before the window closes. */
-function checkWindow(unit: Unit, windowEnd: Date, estimateMs: number | undefined): void {
-  const left = windowEnd.getTime() - Date.now();
-  const need = estimateMs ?? 0;
-  if (left <= need) {
-    const est = estimateMs === undefined ? '' : ` (rehearsed at ${(need / 1000).toFixed(1)} s)`;
-    throw new BlockedError(`window: not starting ${unit.name}${est}: ${left <= 0 ? 'the window has closed' : `only ${(left / 1000).toFixed(1)} s left`} before ${windowEnd.toISOString()}`,
-      'earlier units stay applied; run `migrate remediate` again in the next window to finish');
-  }
-}
-
-/**
- * Before anything runs: every pending unit parses (a syntax error blocks with file:line:column),
- * and a unit with statements that cannot run in a transaction is marked to run outside one;
- * such a unit cannot be part of a dry run or a single transaction.
- */
-async function preflight(pending: Unit[], o: SequenceOptions): Promise<Map<string, Unit>> {
-  refuseBlank(pending, 'up');
-  const errors = (await syntaxErrors(pending.map((u) => ({ file: u.up.path, text: u.up.text })))).map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`);
-  if (errors.length) throw new BlockedError(`syntax error${errors.length > 1 ? 's' : ''} in ${errors.length} unit(s); nothing was run`, 'fix the file; `migrate plan` shows every finding', errors);
-  const out = new Map<string, Unit>();
-  const ownTransaction: string[] = [];
-  for (const u of pending) {
-    // Only a file that mentions such a statement is worth a full parse.
-    if (!STATEMENT_LEVEL_HINT.test(u.up.text)) continue;
-    const r = await parseSql(u.up.path, u.up.text);
-    if (!r.ok) continue;
-    const control = r.statements.find((st) => st.kind === 'TransactionStmt');
-    if (control) ownTransaction.push(`${u.up.path}:${control.line}: ${control.text.split('\n')[0]}`);
-    const transactional = u.transactional && !needsNoTransaction(r.statements);
-    if (transactional !== u.transactional) out.set(u.name, { ...u, transactional });
-  }
-  if (ownTransaction.length) {
-    throw new BlockedError('a unit controls its own transaction (BEGIN/COMMIT/ROLLBACK/SAVEPOINT); the runner wraps each unit, so this would break its atomicity', 'remove those statements from the file', ownTransaction);
-  }
-  const outside = [...out.values()].filter((u) => !u.transactional).map((u) => u.name);
-  if (outside.length && (o.dryRun || o.singleTransaction)) {
-    throw new BlockedError(`${outside.join(', ')} must run outside a transaction, so ${o.dryRun ? '--dry-run' : '--single-transaction'} cannot include it`, 'run the units before it first, or leave out the flag');
-  }
-  return out;
-}
-
-/** Words that may start a statement needing more than a syntax check (own transaction, no transaction). */
-const STATEMENT_LEVEL_HINT = /\b(begin|commit|rollback|savepoint|release|start|end|abort|prepare|concurrently|vacuum|database|system|tablespace|value)\b/i;

@@ -36,7 +36,7 @@ export function refusedRun(runId: string, dryRun: boolean, error: MigrateError):
   return { ok: false, dryRun, runId, units: [], error };
 }
 
-const MARK: Record<UnitAction, string> = { applied: '✓', adopted: '✓', skipped: '·', 'rolled-back': '↶', failed: '✗', 'not-run': '○' };
+const MARK: Record<UnitAction, string> = { applied: '✓', adopted: '✓', skipped: '·', 'rolled-back': '↶', failed: '✗', 'not-run': '○', unknown: '?' };
 /** In a dry run nothing stayed: say what would have happened. */
 const WOULD: Partial<Record<UnitAction, string>> = { applied: 'would apply', adopted: 'would adopt', 'rolled-back': 'would roll back' };
 

@@ -23,6 +23,15 @@ describe('the command line itself', () => {
     for (const c of ['plan', 'up', 'remediate', 'rollback', 'verify', 'status', 'rehearse', 'baseline']) expect(help.stdout).toMatch(new RegExp(`migrate ${c}\\b`));
   });
 
+  test('--connection-timeout takes a duration of at least 1s, checked before connecting', async () => {
+    const bad = await runCli(['status', '--database-url', 'postgres://nobody@127.0.0.1:1/x', '--connection-timeout', 'soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: --connection-timeout "soon" is not a duration/);
+    const short = await runCli(['status', '--database-url', 'postgres://nobody@127.0.0.1:1/x', '--connection-timeout', '200ms']);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toMatch(/^error: --connection-timeout "200ms" is below 1s/);
+  });
+
   test('a flag of another command is refused, not ignored', async () => {
     const run = await runCli(['status', '--yes']);
     expect(run.code).toBe(2);

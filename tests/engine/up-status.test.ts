@@ -209,6 +209,34 @@ describe('consecutive one-round-trip units (sent before the previous COMMIT is a
   });
 });
 
+describe('the run-lock guard', () => {
+  test('a role that cannot add migrate.hold_run_lock to an older history schema is refused before anything runs', async () => {
+    expect((await runCli([...args(migrationsProject({})), 'up'])).code).toBe(0);
+    await db.sql`drop function if exists migrate.hold_run_lock(integer, integer, integer, integer)`;
+    const role = `migrate_nolock_${db.name.replace(/\W/g, '_')}`.slice(0, 63);
+    await db.sql.unsafe(`create role ${role} login password 'nolock-pw'`);
+    try {
+      await db.sql.unsafe(`grant usage on schema migrate to ${role}; grant select, insert on migrate.history to ${role};
+        grant usage on sequence migrate.history_id_seq to ${role}; grant create on schema public to ${role}`);
+      const url = new URL(db.url);
+      url.username = role;
+      url.password = 'nolock-pw';
+      const p = migrationsProject({ '0001_guarded_table.sql': 'create table guarded_table (id int);\n' });
+      const run = await runCli(['--database-url', url.toString(), '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir, 'up']);
+      expect(run.code).toBe(3);
+      expect(run.stderr).toMatch(/lacks migrate\.hold_run_lock.*nothing was run/);
+      const [{ t }] = await db.sql`select to_regclass('public.guarded_table') as t`;
+      expect(t).toBeNull();
+    } finally {
+      await db.sql.unsafe(`drop owned by ${role}; drop role ${role}`);
+    }
+    // The owner's next run puts it back.
+    expect((await runCli([...args(migrationsProject({})), 'up'])).code).toBe(0);
+    const [{ present }] = await db.sql`select to_regprocedure('migrate.hold_run_lock(integer,integer,integer,integer)') is not null as present`;
+    expect(present).toBe(true);
+  });
+});
+
 describe('logs', () => {
   test('--log-file receives pino JSON lines for each unit, with the run id and no password', async () => {
     const p = migrationsProject({ '0001_logged.sql': 'create table logged (id int);\n' });

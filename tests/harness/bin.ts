@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from './project';
 
@@ -12,7 +12,13 @@ export interface BinRun {
 
 /** Runs the built CLI as a user would from a shell, in `cwd`, with no terminal. */
 export function runBin(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<BinRun> {
-  return collect(spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env: { PATH: process.env.PATH, ...opts.env } }), opts.input);
+  return startBin(args, opts).result;
+}
+
+/** As runBin, with the process at hand (to signal it). */
+export function startBin(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): { child: ChildProcess; result: Promise<BinRun> } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env: { PATH: process.env.PATH, ...opts.env } });
+  return { child, result: collect(child, opts.input) };
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;

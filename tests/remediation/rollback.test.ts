@@ -4,18 +4,21 @@ import { SHIPPED } from '../harness/project';
 import { Session } from '../../src/db/session';
 import { fingerprint, diffFingerprints } from '../../src/db/fingerprint';
 import { createLogger } from '../../src/log';
-import postgres from 'postgres';
+import { boundsFor } from '../../src/db/bounds';
+import { Connection } from '../../src/db/connection';
+import { resolveSettings } from '../../src/db/settings';
 
 let db: TestDatabase;
 const cli = (...args: string[]) => runCli(['--database-url', db.url, ...SHIPPED, ...args]);
 
 async function schemaFingerprint() {
-  const sql = postgres(db.url, { max: 1, onnotice: () => undefined });
+  const bounds = boundsFor();
+  const c = await Connection.open(resolveSettings(db.url), { label: 'test', bounds });
   try {
-    const s = await Session.open(sql as never, createLogger({ level: 'silent' }), { lockTimeout: '5s', statementTimeout: '0' });
+    const s = await Session.open(c, createLogger({ level: 'silent' }), { lockTimeout: '5s', statementTimeout: '0' }, bounds);
     return await fingerprint(s);
   } finally {
-    await sql.end();
+    await c.close();
   }
 }
 

@@ -1,0 +1,158 @@
+import type { Session } from '../db/session';
+import { BlockedError, UsageError } from '../errors';
+import { failed, type CheckResult } from '../verify/checks';
+import { parseSql, syntaxErrors } from '../analysis/parse';
+import { needsNoTransaction } from '../analysis/lint';
+import { isApplied, type UnitRecord } from './history';
+import { precheckUnit } from './unit-checks';
+import { refuseBlank, resolveUnit, type Unit } from './units';
+
+/**
+ * How the units run, decided once per run (see engine/execute/): each in its own transaction,
+ * one after another; the same with one-trip units sent ahead; all in one transaction; or all
+ * in one transaction that is rolled back.
+ */
+export type RunMode = 'one-by-one' | 'pipelined' | 'single-transaction' | 'dry-run';
+
+export interface PlannedUnit {
+  name: string;
+  kind: Unit['kind'];
+  title: string;
+  action: 'apply' | 'skip';
+  reason?: string;
+  precheck: CheckResult[];
+}
+
+/** A unit to apply, as it will run (marked to run outside a transaction where it must), with what its precheck saw. */
+export interface RunItem {
+  unit: Unit;
+  precheck: CheckResult[];
+}
+
+export interface RunPlan {
+  mode: RunMode;
+  /** Every unit in scope, in order, with what happens to it: what the confirmation shows. */
+  steps: PlannedUnit[];
+  /** The units to apply, in order. */
+  toRun: RunItem[];
+  /** The units in scope that are not skipped (what a post-verification looks at). */
+  covered: Unit[];
+}
+
+export interface PlanOptions {
+  /** Stop after this unit (a name, number or phase). */
+  to?: string;
+  /** Units not to run (they must be skippable, or nothing pending may depend on them). */
+  skip?: string[];
+  singleTransaction?: boolean;
+  dryRun?: boolean;
+  /** The history has migrate.require_applied, so one-trip units may be sent ahead. */
+  sendAhead?: boolean;
+  /** Each unit is checked against the window just before it starts, so none is sent ahead. */
+  windowEnd?: Date;
+}
+
+/** What planSequence decides from the history alone, before anything is parsed or checked. */
+export interface DraftPlan {
+  mode: RunMode;
+  scope: Unit[];
+  /** Units in scope that will not run, and why. */
+  skipped: Map<string, string>;
+  pending: Unit[];
+  /** The units in scope that are not skipped by --skip. */
+  covered: Unit[];
+}
+
+/** Units whose file changed since they were applied: `up` and `remediate` refuse while any exist. */
+export function drifted(units: readonly Unit[], states: Map<string, UnitRecord>): Unit[] {
+  return units.filter((u) => {
+    const r = states.get(u.name);
+    return isApplied(r) && r!.checksum !== null && r!.checksum !== u.checksum;
+  });
+}
+
+/** Pure: the run's scope, what is skipped and why, and how the units will run. */
+export function planSequence(units: Unit[], states: Map<string, UnitRecord>, o: PlanOptions): DraftPlan {
+  const changed = drifted(units, states);
+  if (changed.length > 0) {
+    throw new BlockedError(`drift: ${changed.map((u) => u.name).join(', ')} changed since applied`,
+      'restore the applied file content (see `migrate status`), or write a new unit for the change', changed.map((u) => `${u.name}: ${u.up.path}`));
+  }
+  const scope = o.to ? units.slice(0, units.indexOf(resolveUnit(units, o.to)) + 1) : units;
+  const skip = new Set((o.skip ?? []).map((s) => resolveUnit(units, s).name));
+  const pending = scope.filter((u) => !isApplied(states.get(u.name)));
+  for (const name of skip) {
+    const dependant = pending.find((u) => !skip.has(u.name) && u.dependsOn.some((d) => resolveUnit(units, d).name === name));
+    const unit = units.find((u) => u.name === name)!;
+    if (dependant && !isApplied(states.get(name))) {
+      throw new UsageError(`cannot skip ${name}: ${dependant.name} depends on it`, unit.skippable ? undefined : `${name} is not marked skippable`);
+    }
+  }
+  const skipped = new Map<string, string>();
+  for (const u of scope) {
+    if (isApplied(states.get(u.name))) skipped.set(u.name, `already ${states.get(u.name)!.event}`);
+    else if (skip.has(u.name)) skipped.set(u.name, 'skipped by --skip');
+  }
+  const mode: RunMode = o.dryRun ? 'dry-run' : o.singleTransaction ? 'single-transaction' : o.sendAhead && !o.windowEnd ? 'pipelined' : 'one-by-one';
+  return { mode, scope, skipped, pending: pending.filter((u) => !skip.has(u.name)), covered: scope.filter((u) => !skip.has(u.name)) };
+}
+
+/**
+ * Before anything runs: every pending unit parses, those that cannot run in a transaction are
+ * marked so, and every precheck passes; otherwise the run is blocked and nothing changes.
+ */
+export async function checkPlan(session: Session, draft: DraftPlan): Promise<RunPlan> {
+  const prepared = await preflight(draft.pending, draft.mode);
+  const steps: PlannedUnit[] = [];
+  const toRun: RunItem[] = [];
+  for (const original of draft.scope) {
+    const u = prepared.get(original.name) ?? original;
+    const reason = draft.skipped.get(u.name);
+    if (reason) {
+      steps.push({ name: u.name, kind: u.kind, title: u.title, action: 'skip', reason, precheck: [] });
+      continue;
+    }
+    const precheck = await precheckUnit(session, u);
+    steps.push({ name: u.name, kind: u.kind, title: u.title, action: 'apply', precheck });
+    toRun.push({ unit: u, precheck });
+  }
+  const blocked = steps.flatMap((p) => failed(p.precheck).map((c) => `${p.name}: ${c.check}: ${c.detail}`));
+  if (blocked.length > 0) {
+    throw new BlockedError(`prechecks failed for ${new Set(blocked.map((b) => b.split(':')[0])).size} unit(s); nothing was changed`, 'fix the environment as listed, then run again', blocked);
+  }
+  return { mode: draft.mode, steps, toRun, covered: draft.covered };
+}
+
+/**
+ * Every pending unit parses (a syntax error blocks with file:line:column), and a unit with
+ * statements that cannot run in a transaction is marked to run outside one; such a unit
+ * cannot be part of a dry run or a single transaction.
+ */
+async function preflight(pending: Unit[], mode: RunMode): Promise<Map<string, Unit>> {
+  refuseBlank(pending, 'up');
+  const errors = (await syntaxErrors(pending.map((u) => ({ file: u.up.path, text: u.up.text })))).map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`);
+  if (errors.length) throw new BlockedError(`syntax error${errors.length > 1 ? 's' : ''} in ${errors.length} unit(s); nothing was run`, 'fix the file; `migrate plan` shows every finding', errors);
+  const out = new Map<string, Unit>();
+  const ownTransaction: string[] = [];
+  for (const u of pending) {
+    // Only a file that mentions such a statement is worth a full parse.
+    if (!STATEMENT_LEVEL_HINT.test(u.up.text)) continue;
+    const r = await parseSql(u.up.path, u.up.text);
+    if (!r.ok) continue;
+    const control = r.statements.find((st) => st.kind === 'TransactionStmt');
+    if (control) ownTransaction.push(`${u.up.path}:${control.line}: ${control.text.split('\n')[0]}`);
+    const transactional = u.transactional && !needsNoTransaction(r.statements);
+    if (transactional !== u.transactional) out.set(u.name, { ...u, transactional });
+  }
+  if (ownTransaction.length) {
+    throw new BlockedError('a unit controls its own transaction (BEGIN/COMMIT/ROLLBACK/SAVEPOINT); the runner wraps each unit, so this would break its atomicity', 'remove those statements from the file', ownTransaction);
+  }
+  const outside = [...out.values()].filter((u) => !u.transactional).map((u) => u.name);
+  if (outside.length && (mode === 'dry-run' || mode === 'single-transaction')) {
+    throw new BlockedError(`${outside.join(', ')} must run outside a transaction, so ${mode === 'dry-run' ? '--dry-run' : '--single-transaction'} cannot include it`, 'run the units before it first, or leave out the flag');
+  }
+  return out;
+}
+
+/** Words that may start a statement needing more than a syntax check (own transaction, no transaction). */
+const STATEMENT_LEVEL_HINT = /\b(begin|commit|rollback|savepoint|release|start|end|abort|prepare|concurrently|vacuum|database|system|tablespace|value)\b/i;

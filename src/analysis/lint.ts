@@ -47,11 +47,11 @@ export function lintStatements(file: string, statements: ParsedStatement[], ctx:
  * refuses inside a transaction block, or an enum value used after the statement that added it),
  * from the table of statement kinds; undefined when the unit may run in a transaction.
  */
-export function noTransactionReason(statements: ParsedStatement[], opts: { searchPath?: string[] } = {}): NoTransactionReason | undefined {
+export function noTransactionReason(statements: ParsedStatement[], opts: { searchPath?: string[]; partitioned?: (table: string) => boolean } = {}): NoTransactionReason | undefined {
   const names = new Names(opts);
   const model = new UnitModel(names);
   for (const stmt of statements) {
-    const r = nonTransactionalReason(stmt, model, names);
+    const r = nonTransactionalReason(stmt, model, names, opts.partitioned);
     if (r) return r;
     model.observe(stmt);
   }

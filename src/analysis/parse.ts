@@ -17,6 +17,15 @@ interface RawStmt {
   stmt_len?: number;
 }
 
+/** A PostgreSQL grammar: the parser of one server major. */
+export interface Grammar {
+  major: number;
+  parse(sql: string): Promise<{ stmts?: RawStmt[] }>;
+}
+
+/** PostgreSQL 17's, which every analysis reads its parse trees from. */
+export const GRAMMAR_17: Grammar = { major: 17, parse: pgParse };
+
 /**
  * Parse a migration file with the real PostgreSQL 17 parser (libpg-query).
  * Never throws for bad SQL: a syntax error becomes `{ ok: false }` with the
@@ -70,13 +79,18 @@ function toStatement(raw: RawStmt, index: number, source: SourceText): ParsedSta
   };
 }
 
-async function syntaxFailure(file: string, source: SourceText, err: unknown): Promise<ParseResult> {
+/** Where and why a parser rejected `source`. */
+function issueOf(file: string, source: SourceText, err: unknown): { error: SqlSyntaxIssue; at: number } {
   const message = err instanceof Error ? err.message : String(err);
   // The cursor counts characters (code points), 0-based after libpg-query's conversion.
   const cursor = hasSqlDetails(err) ? err.sqlDetails.cursorPosition : 0;
   const at = source.indexOfCodePoint(cursor);
   const { line, column } = source.position(at);
-  const error: SqlSyntaxIssue = { file, line, column, message };
+  return { error: { file, line, column, message }, at };
+}
+
+async function syntaxFailure(file: string, source: SourceText, err: unknown): Promise<ParseResult> {
+  const { error, at } = issueOf(file, source, err);
   const start = statementStartAt(source.text, at);
   return {
     ok: false,
@@ -104,13 +118,24 @@ function plpgsqlFindings(file: string, source: SourceText, start: number): Findi
 
 const SEPARATOR = '\n;\n';
 
+/** The first syntax error of one file in `grammar`, if any. */
+export async function syntaxError(file: string, text: string, grammar: Grammar = GRAMMAR_17): Promise<SqlSyntaxIssue | undefined> {
+  if (skipTrivia(text, 0) >= text.length) return undefined;
+  try {
+    await grammar.parse(text);
+    return undefined;
+  } catch (err) {
+    return issueOf(file, new SourceText(text), err).error;
+  }
+}
+
 /**
  * Syntax-checks many files in one parser call (one WASM round trip instead of one per file).
  * The files are joined by a top-level ";"; if the joined text parses and no statement spans
  * a separator (which would mean an unterminated string or comment ran into the next file),
  * every file parses on its own. Otherwise each file is parsed alone for exact errors.
  */
-export async function syntaxErrors(files: ReadonlyArray<{ file: string; text: string }>): Promise<SqlSyntaxIssue[]> {
+export async function syntaxErrors(files: ReadonlyArray<{ file: string; text: string }>, grammar: Grammar = GRAMMAR_17): Promise<SqlSyntaxIssue[]> {
   const nonEmpty = files.filter((f) => skipTrivia(f.text, 0) < f.text.length);
   if (nonEmpty.length === 0) return [];
   const joined = nonEmpty.map((f) => f.text).join(SEPARATOR);
@@ -121,7 +146,7 @@ export async function syntaxErrors(files: ReadonlyArray<{ file: string; text: st
     separators.push(bytes - 2); // the byte offset of the ";"
   }
   try {
-    const tree: { stmts?: RawStmt[] } = await pgParse(joined);
+    const tree = await grammar.parse(joined);
     const total = Buffer.byteLength(joined);
     // Statements and separators are both in file order: one pass finds any statement that spans one.
     let k = 0;
@@ -141,8 +166,8 @@ export async function syntaxErrors(files: ReadonlyArray<{ file: string; text: st
   }
   const out: SqlSyntaxIssue[] = [];
   for (const f of nonEmpty) {
-    const r = await parseSql(f.file, f.text);
-    if (!r.ok) out.push(r.error);
+    const issue = await syntaxError(f.file, f.text, grammar);
+    if (issue) out.push(issue);
   }
   return out;
 }

@@ -7,7 +7,10 @@ import { appliedDependants } from '../engine/dependencies';
 import { toUnitFailed } from '../engine/failure';
 import { History, isApplied } from '../engine/history';
 import { failedAttemptMs, rollbackUnit, rowsAtRisk, type ApplyDetail, type RunContext, type UnitResult } from '../engine/runner';
+import { runsInTransaction } from '../engine/non-transactional';
+import { syntaxIssues } from '../engine/syntax';
 import { verifyUnit } from '../engine/unit-checks';
+import { serverFacts } from '../db/server-facts';
 import { resolveUnit, type Unit } from '../engine/units';
 import { asMigrateError, BlockedError, MigrateError, UsageError } from '../errors';
 import { failed, summarize, type CheckResult } from '../verify/checks';
@@ -61,6 +64,7 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
     const order = [...dependants, target];
     const noDown = order.filter((u) => !u.down);
     if (noDown.length > 0) throw new UsageError(`cannot roll back ${noDown.map((u) => u.name).join(', ')}: no down step`, 'write NNNN_name.down.sql (or down.sql in the phase folder)');
+    await checkDownSteps(session, order, !!o.dryRun);
 
     const dataLoss: RollbackResult['dataLoss'] = [];
     for (const u of order) {
@@ -111,11 +115,39 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
   });
 }
 
-/** Applies the units again inside a transaction that is always rolled back: proof they re-apply. */
+/**
+ * Before any down step runs: each parses in the server's grammar, and in a dry run (one
+ * transaction, rolled back) none may need to run outside a transaction.
+ */
+async function checkDownSteps(s: Session, order: Unit[], dryRun: boolean): Promise<void> {
+  const { major } = await serverFacts(s);
+  const errors = await syntaxIssues(s, order.map((u) => ({ file: u.down!.path, text: u.down!.text })), major);
+  if (errors.length) {
+    throw new BlockedError(`syntax error${errors.length > 1 ? 's' : ''} in ${errors.length} down step(s) for PostgreSQL ${major}; nothing was rolled back`, 'fix the file; `migrate plan` shows every finding',
+      errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`));
+  }
+  if (!dryRun) return;
+  const outside: string[] = [];
+  for (const u of order) if (!(await runsInTransaction(u.down!))) outside.push(u.name);
+  if (outside.length) {
+    throw new BlockedError(`the down step of ${outside.join(', ')} must run outside a transaction, so --dry-run cannot include it`, 'leave out --dry-run (the rollback of such a step cannot be undone: check it on a copy first)');
+  }
+}
+
+/**
+ * Applies the units again inside a transaction that is always rolled back: proof they re-apply.
+ * An up step that cannot run in a transaction cannot be rehearsed this way; it and the units
+ * after it are reported as not rehearsed rather than passed.
+ */
 async function reapplyRehearsal(s: Session, forward: Unit[]): Promise<{ ok: boolean; checks: CheckResult[] }> {
   return s.transaction(async (tx) => {
     const checks: CheckResult[] = [];
-    for (const u of forward) {
+    for (const [i, u] of forward.entries()) {
+      if (!(await runsInTransaction(u.up))) {
+        const after = forward.slice(i + 1).map((x) => x.name);
+        checks.push({ task: 8, check: `re-apply ${u.name}`, ok: true, detail: `not rehearsed: its up step runs outside a transaction, which a rolled-back rehearsal cannot hold${after.length ? ` (nor were ${after.join(', ')}, which follow it)` : ''}` });
+        break;
+      }
       try {
         await tx.script(u.up.text, u.up.path);
         const v = await verifyUnit(tx, u);

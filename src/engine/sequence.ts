@@ -7,8 +7,7 @@ import { History, isApplied, type UnitRecord } from './history';
 import { applyUnit, failedAttemptMs, isOneTrip, sendUnit, type RunContext, type SentUnit, type UnitResult } from './runner';
 import { precheckUnit } from './unit-checks';
 import type { LockWaitMonitor } from './lock-waits';
-import { parseSql, syntaxErrors } from '../analysis/parse';
-import { needsNoTransaction } from '../analysis/lint';
+import { preflight } from './preflight';
 import { resolveUnit, type Unit } from './units';
 
 export interface SequenceOptions {
@@ -198,36 +197,3 @@ function checkWindow(unit: Unit, windowEnd: Date, estimateMs: number | undefined
       'earlier units stay applied; run `migrate remediate` again in the next window to finish');
   }
 }
-
-/**
- * Before anything runs: every pending unit parses (a syntax error blocks with file:line:column),
- * and a unit with statements that cannot run in a transaction is marked to run outside one;
- * such a unit cannot be part of a dry run or a single transaction.
- */
-async function preflight(pending: Unit[], o: SequenceOptions): Promise<Map<string, Unit>> {
-  const errors = (await syntaxErrors(pending.map((u) => ({ file: u.up.path, text: u.up.text })))).map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`);
-  if (errors.length) throw new BlockedError(`syntax error${errors.length > 1 ? 's' : ''} in ${errors.length} unit(s); nothing was run`, 'fix the file; `migrate plan` shows every finding', errors);
-  const out = new Map<string, Unit>();
-  const ownTransaction: string[] = [];
-  for (const u of pending) {
-    // Only a file that mentions such a statement is worth a full parse.
-    if (!STATEMENT_LEVEL_HINT.test(u.up.text)) continue;
-    const r = await parseSql(u.up.path, u.up.text);
-    if (!r.ok) continue;
-    const control = r.statements.find((st) => st.kind === 'TransactionStmt');
-    if (control) ownTransaction.push(`${u.up.path}:${control.line}: ${control.text.split('\n')[0]}`);
-    const transactional = u.transactional && !needsNoTransaction(r.statements);
-    if (transactional !== u.transactional) out.set(u.name, { ...u, transactional });
-  }
-  if (ownTransaction.length) {
-    throw new BlockedError('a unit controls its own transaction (BEGIN/COMMIT/ROLLBACK/SAVEPOINT); the runner wraps each unit, so this would break its atomicity', 'remove those statements from the file', ownTransaction);
-  }
-  const outside = [...out.values()].filter((u) => !u.transactional).map((u) => u.name);
-  if (outside.length && (o.dryRun || o.singleTransaction)) {
-    throw new BlockedError(`${outside.join(', ')} must run outside a transaction, so ${o.dryRun ? '--dry-run' : '--single-transaction'} cannot include it`, 'run the units before it first, or leave out the flag');
-  }
-  return out;
-}
-
-/** Words that may start a statement needing more than a syntax check (own transaction, no transaction). */
-const STATEMENT_LEVEL_HINT = /\b(begin|commit|rollback|savepoint|release|start|end|abort|prepare|concurrently|vacuum|database|system|tablespace|value)\b/i;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { markedNoTransaction } from '../analysis/transaction';
 import { UsageError } from '../errors';
 
 export type UnitKind = 'phase' | 'migration';
@@ -58,7 +59,6 @@ const COMPANION_SQL = new Set(['down', 'precheck', 'verify', 'behaviour']);
 const RESERVED = new Set(['up']);
 const ACCEPTED = 'NNNN_name.sql (name: letters, digits, _, - and dots), with optional NNNN_name.down.sql, .precheck.sql, .verify.sql, .behaviour.sql and .expect.json beside it';
 const PHASE_DIR = /^(\d+)-([a-z0-9][a-z0-9-]*)$/;
-const NO_TRANSACTION = /^\s*--\s*migrate:no-transaction\b/;
 
 export function checksum(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -164,7 +164,7 @@ export function loadMigrations(dir: string): Unit[] {
       checksum: checksum(up.text),
       dependsOn: [],
       skippable: false,
-      transactional: !NO_TRANSACTION.test(up.text),
+      transactional: !markedNoTransaction(up.text),
       aliases: [f.number],
     });
   }
@@ -231,7 +231,7 @@ export function loadPhases(dir: string, migrations: Unit[]): Unit[] {
       expect: expectFile && parseJson<Expectations>(expectFile),
       expectFile,
       checksum: checksum(up.text),
-      transactional: !NO_TRANSACTION.test(up.text),
+      transactional: !markedNoTransaction(up.text),
       ...common,
     });
   }

@@ -16,8 +16,9 @@ export interface NoTransactionReason {
  * the transaction that added an enum value it uses (55P04), from the table of statement kinds.
  * `model` is the unit before `stmt`.
  */
-export function nonTransactionalReason(stmt: ParsedStatement, model: UnitModel, names: Names): NoTransactionReason | undefined {
-  const { need, label } = transactionNeed(stmt.node, { relation: (rv) => names.relation(rv)?.name, partitioned: (t) => model.partitioned.has(t) });
+export function nonTransactionalReason(stmt: ParsedStatement, model: UnitModel, names: Names, partitioned?: (table: string) => boolean): NoTransactionReason | undefined {
+  const isPartitioned = (t: string): boolean => model.partitioned.has(t) || (!model.createdRelations.has(t) && !!partitioned?.(t));
+  const { need, label } = transactionNeed(stmt.node, { relation: (rv) => names.relation(rv)?.name, partitioned: isPartitioned });
   if (need === 'outside') return { line: stmt.line, reason: `${label} cannot run inside a transaction block` };
   const use = labelUses(stmt, new Set(model.addedEnumValues.keys()))[0];
   if (use) {
@@ -30,8 +31,8 @@ export function nonTransactionalReason(stmt: ParsedStatement, model: UnitModel, 
   return undefined;
 }
 
-export const nonTransactional: Rule = ({ file, stmt, model, names }) => {
-  const r = nonTransactionalReason(stmt, model, names);
+export const nonTransactional: Rule = ({ file, stmt, model, names, ctx }) => {
+  const r = nonTransactionalReason(stmt, model, names, ctx.partitioned);
   if (!r) return [];
   return [
     {

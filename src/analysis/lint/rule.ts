@@ -8,6 +8,8 @@ export interface LintContext {
   tableRows?: (qualifiedName: string) => number | undefined;
   /** Search path for resolving unqualified names. Default ['public']. */
   searchPath?: string[];
+  /** True for an existing partitioned table (CLUSTER of one cannot run in a transaction). */
+  partitioned?: (qualifiedName: string) => boolean;
 }
 
 /** What a rule sees: the statement, the unit so far (before this statement) and the caller's context. */

@@ -199,6 +199,11 @@ export function transactionNeed(node: Node, facts?: RelationFacts & { relation(r
   return { need: 'any' };
 }
 
+/** The table a statement creates as a partitioned table (CREATE TABLE … PARTITION BY), resolved by `relation`. */
+export function createsPartitioned(node: Node, relation: (rv: Node) => string | undefined): string | undefined {
+  return node?.CreateStmt?.partspec ? relation(node.CreateStmt.relation) : undefined;
+}
+
 /** Why a statement needs a superuser, if it does. */
 export function superuserNeed(node: Node): string | undefined {
   const kind = node && typeof node === 'object' ? Object.keys(node)[0] : undefined;

@@ -5,7 +5,7 @@ import { lintStatements } from './lint';
 import { lockFootprint } from './locks';
 import { Names } from './names';
 import { parseSql } from './parse';
-import { superuserNeed } from './statement-kinds';
+import { createsPartitioned, superuserNeed } from './statement-kinds';
 import { stepTransaction } from './transaction';
 import type { Finding, Gap, LockRequest, ObjectRef, ParsedStatement, SqlSyntaxIssue } from './types';
 
@@ -90,8 +90,8 @@ export function neededObjects(parsed: readonly ParsedUnit[]): ObjectRef[] {
   return [...seen.values()];
 }
 
-/** Transaction need, locks on existing tables and superuser needs of one step. */
-function analyzeStep(step: ParsedStep, facts: CatalogFacts, created: Set<string>): StepAnalysis {
+/** Transaction need, locks on existing tables and superuser needs of one step; `partitioned` tells partitioned tables. */
+function analyzeStep(step: ParsedStep, facts: CatalogFacts, created: Set<string>, partitioned: (t: string) => boolean): StepAnalysis {
   const locks: StepAnalysis['locks'] = [];
   const superuser: StepAnalysis['superuser'] = [];
   for (const st of step.statements) {
@@ -103,7 +103,7 @@ function analyzeStep(step: ParsedStep, facts: CatalogFacts, created: Set<string>
     if (why) superuser.push({ line: st.line, reason: why });
     for (const c of statementDeps(st).creates) if (c.kind === 'relation') created.add(c.name);
   }
-  const tx = stepTransaction(step.file.text, step.statements, { partitioned: (t) => !!facts.table(t)?.partitioned });
+  const tx = stepTransaction(step.file.text, step.statements, { partitioned });
   return { file: step.file.path, statements: step.statements, syntaxError: step.syntaxError, transactional: tx.transactional, outside: tx.reason, locks, superuser };
 }
 
@@ -124,12 +124,20 @@ export function analyzeSequence(parsed: readonly ParsedUnit[], facts: CatalogFac
   const missing = rawGaps.filter((g) => !declaredUpTo.get(g.unit)?.has(`${g.kind}:${g.name}`));
   const unsure = missing.filter((g) => g.uncertain);
   const crossUnit = valuesUsedInLaterUnits(parsed.map((p) => ({ unit: p.unit.name, file: p.unit.up.path, statements: p.up.statements })), new Names());
+
+  // Partitioned tables: those in the database, and those earlier units (or this one's up step) create.
+  const partitionedHere = new Set<string>();
+  const partitioned = (name: string) => partitionedHere.has(name) || !!facts.table(name)?.partitioned;
+  const names = new Names();
   const units: UnitAnalysis[] = parsed.map((p) => {
     const created = new Set<string>();
-    const up = analyzeStep(p.up, facts, created);
-    const down = p.down && analyzeStep(p.down, facts, new Set(created));
+    const up = analyzeStep(p.up, facts, created, partitioned);
+    for (const st of p.up.statements) {
+      const t = createsPartitioned(st.node, (rv) => names.relation(rv)?.name);
+      if (t) partitionedHere.add(t);
+    }
+    const down = p.down && analyzeStep(p.down, facts, new Set(created), partitioned);
     const tableRows = (name: string) => (created.has(name) ? undefined : facts.table(name)?.rows);
-    const partitioned = (name: string) => !!facts.table(name)?.partitioned;
     const findings: Finding[] = [
       ...p.up.findings,
       ...lintStatements(p.unit.up.path, p.up.statements, { direction: 'up', tableRows, partitioned }),

@@ -128,7 +128,7 @@ async function checkDownSteps(s: Session, order: Unit[], dryRun: boolean): Promi
   }
   if (!dryRun) return;
   const outside: string[] = [];
-  for (const u of order) if (!(await runsInTransaction(u.down!))) outside.push(u.name);
+  for (const u of order) if (!(await runsInTransaction(u.down!, s))) outside.push(u.name);
   if (outside.length) {
     throw new BlockedError(`the down step of ${outside.join(', ')} must run outside a transaction, so --dry-run cannot include it`, 'leave out --dry-run (the rollback of such a step cannot be undone: check it on a copy first)');
   }
@@ -143,7 +143,7 @@ async function reapplyRehearsal(s: Session, forward: Unit[]): Promise<{ ok: bool
   return s.transaction(async (tx) => {
     const checks: CheckResult[] = [];
     for (const [i, u] of forward.entries()) {
-      if (!(await runsInTransaction(u.up))) {
+      if (!(await runsInTransaction(u.up, tx))) {
         const after = forward.slice(i + 1).map((x) => x.name);
         checks.push({ task: 8, check: `re-apply ${u.name}`, ok: true, detail: `not rehearsed: its up step runs outside a transaction, which a rolled-back rehearsal cannot hold${after.length ? ` (nor were ${after.join(', ')}, which follow it)` : ''}` });
         break;

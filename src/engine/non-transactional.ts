@@ -1,4 +1,6 @@
+import { Names } from '../analysis/names';
 import { parseSql } from '../analysis/parse';
+import { catalogFacts } from '../db/catalog-facts';
 import { stepTransaction } from '../analysis/transaction';
 import type { Session } from '../db/session';
 import type { Unit, UnitFile } from './units';
@@ -6,11 +8,16 @@ import { toUnitFailed } from './failure';
 
 /**
  * Whether a step runs inside a transaction, by the analysis `plan` shows (its first line, the
- * table of statement kinds). A file that does not parse runs in one: it fails there, changing nothing.
+ * table of statement kinds; for a CLUSTER of one table, whether the catalog says it is
+ * partitioned). A file that does not parse runs in one: it fails there, changing nothing.
  */
-export async function runsInTransaction(file: UnitFile): Promise<boolean> {
+export async function runsInTransaction(file: UnitFile, s?: Session): Promise<boolean> {
   const r = await parseSql(file.path, file.text);
-  return !r.ok || stepTransaction(file.text, r.statements).transactional;
+  if (!r.ok) return true;
+  const names = new Names();
+  const clustered = r.statements.map((st) => names.relation(st.node?.ClusterStmt?.relation)).filter((x): x is NonNullable<typeof x> => !!x);
+  const facts = s && clustered.length ? await catalogFacts(s, clustered.map((c) => ({ kind: 'relation', name: c.name }))) : undefined;
+  return stepTransaction(file.text, r.statements, { partitioned: (t) => !!facts?.table(t)?.partitioned }).transactional;
 }
 
 /** Statements of a step, and the index names (schema.name) it builds with CREATE INDEX CONCURRENTLY. */

@@ -1,7 +1,7 @@
 import { valuesUsedInLaterUnits } from '../analysis/enum-values';
 import { Names } from '../analysis/names';
 import { parseSql } from '../analysis/parse';
-import { mayHoldSpecialStatement, superuserNeed } from '../analysis/statement-kinds';
+import { createsPartitioned, mayHoldSpecialStatement, superuserNeed } from '../analysis/statement-kinds';
 import { stepTransaction } from '../analysis/transaction';
 import type { ParsedStatement } from '../analysis/types';
 import { catalogFacts } from '../db/catalog-facts';
@@ -38,7 +38,7 @@ export async function preflight(pending: Unit[], o: PreflightOptions): Promise<M
     const r = await parseSql(u.up.path, u.up.text);
     if (r.ok) parsed.set(u.name, r.statements);
   }
-  const partitioned = await partitionedTables(o.session, [...parsed.values()].flat());
+  const partitioned = await partitionedTables(o.session, pending, parsed);
   const out = new Map<string, Unit>();
   const ownTransaction: string[] = [];
   const superuser: string[] = [];
@@ -90,11 +90,25 @@ async function valuesUsedLater(pending: Unit[], parsed: Map<string, ParsedStatem
   return valuesUsedInLaterUnits(units, new Names());
 }
 
-/** The partitioned tables among those a CLUSTER names (CLUSTER of one cannot run in a transaction on 15+). */
-async function partitionedTables(s: Session, statements: ParsedStatement[]): Promise<Set<string>> {
+/**
+ * Partitioned tables a CLUSTER may name (CLUSTER of one cannot run in a transaction, 15+): those
+ * in the database, and those pending units create with PARTITION BY. Asked only when a CLUSTER
+ * of one table is pending.
+ */
+async function partitionedTables(s: Session, pending: Unit[], parsed: Map<string, ParsedStatement[]>): Promise<Set<string>> {
   const names = new Names();
-  const targets = statements.map((st) => st.node?.ClusterStmt?.relation).filter(Boolean).map((rv) => names.relation(rv)).filter((r): r is NonNullable<typeof r> => !!r);
+  const relation = (rv: unknown) => names.relation(rv)?.name;
+  const targets = [...parsed.values()].flat().map((st) => st.node?.ClusterStmt?.relation).filter(Boolean).map(relation).filter((t): t is string => !!t);
   if (targets.length === 0) return new Set();
-  const facts = await catalogFacts(s, targets.map((t) => ({ kind: 'relation', name: t.name })));
-  return new Set(targets.filter((t) => facts.table(t.name)?.partitioned).map((t) => t.name));
+  const out = new Set<string>();
+  for (const u of pending.filter((x) => /\bpartition\s+by\b/i.test(x.up.text))) {
+    const r = parsed.has(u.name) ? { ok: true as const, statements: parsed.get(u.name)! } : await parseSql(u.up.path, u.up.text);
+    for (const st of r.ok ? r.statements : []) {
+      const t = createsPartitioned(st.node, relation);
+      if (t) out.add(t);
+    }
+  }
+  const facts = await catalogFacts(s, targets.map((name) => ({ kind: 'relation', name })));
+  for (const t of targets) if (facts.table(t)?.partitioned) out.add(t);
+  return out;
 }

@@ -223,7 +223,7 @@ export async function rollbackUnit(ctx: RunContext, unit: Unit, stored: ApplyDet
   const down = unit.down;
   if (!down) throw new UnitFailedError(unit.name, 'down', { file: unit.up.path }, 'this unit has no down step');
   // A down step that cannot run in a transaction runs as an up step would: statement by statement.
-  const inTransaction = await runsInTransaction(down);
+  const inTransaction = await runsInTransaction(down, ctx.session);
   try {
     const steps = async (tx: Session) => {
       await markStart(ctx, tx);

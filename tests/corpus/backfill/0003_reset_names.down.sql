@@ -1,0 +1,1 @@
+-- the old names are gone: nothing to restore.

@@ -1,0 +1,1 @@
+-- REINDEX changes no definition: nothing to undo.

@@ -1,0 +1,1 @@
+-- VACUUM changes no definition: nothing to undo.

@@ -1,0 +1,1 @@
+-- CLUSTER changes no definition: nothing to undo.

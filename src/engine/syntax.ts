@@ -48,7 +48,8 @@ export async function serverSyntaxIssues(s: Session, files: ReadonlyArray<{ file
     const segments: Array<{ at: number; st: ParsedStatement }> = [];
     for (const st of statements) {
       segments.push({ at: sql.length, st });
-      sql += `${st.text};\n`;
+      // On a line of its own: the statement may end in a -- comment.
+      sql += `${st.text}\n;\n`;
     }
     blocks.push({ file: f.file, text: f.text, sql: `${sql}end if; end ${tag}`, segments });
   }

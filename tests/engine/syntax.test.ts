@@ -36,13 +36,24 @@ describe('the grammar of the server major', () => {
     const issues = await syntaxIssues(s, [NO_ALIAS], major);
     expect(issues.map((i) => `${i.file}:${i.line}`)).toEqual(major < 16 ? ['v.sql:4'] : []);
   });
+
+  test('for a major without a parser here (14), PostgreSQL 17\'s grammar first, then the server itself decides', async () => {
+    const { major } = await serverFacts(s);
+    const broken = { file: 'b.sql', text: 'CREATE TABEL x (id int);\n' };
+    const issues = await syntaxIssues(s, [NO_ALIAS, broken], 14);
+    expect(issues.map((i) => `${i.file}:${i.line}:${i.column} ${i.message}`)).toEqual([
+      'b.sql:1:8 syntax error at or near "TABEL"',
+      // This server is the judge: 15 rejects the construct, 17 accepts it.
+      ...(major < 16 ? ['v.sql:4:17 subquery in FROM must have an alias'] : []),
+    ]);
+  });
 });
 
 describe('the server-side check (for a major without a parser here)', () => {
   test('finds what the server itself rejects, at the file\'s line and column, and runs nothing', async () => {
     const { major } = await serverFacts(s);
     const files = [
-      { file: 'ok.sql', text: "CREATE INDEX CONCURRENTLY i ON t (a);\nVACUUM t;\nALTER TYPE e ADD VALUE 'x';\nSELECT 1 INTO new_table;\nTABLE t;\nCREATE TABLE made_here (id int);\n" },
+      { file: 'ok.sql', text: "CREATE INDEX CONCURRENTLY i ON t (a);\nVACUUM t;\nALTER TYPE e ADD VALUE 'x';\nSELECT 1 INTO new_table;\nTABLE t;\nCREATE TABLE made_here (id int) -- a comment before the semicolon\n;\nSELECT 2 -- and at the end" },
       { file: 'w.sql', text: `-- ${'$migrate_syntax$'} in a comment changes the quote tag\nCREATE TABLE w (a int);\n` + NO_ALIAS.text },
     ];
     const issues = await serverSyntaxIssues(s, files);

@@ -8,7 +8,7 @@ import { toUnitFailed } from '../engine/failure';
 import { History, isApplied } from '../engine/history';
 import { failedAttemptMs, rollbackUnit, rowsAtRisk, type ApplyDetail, type RunContext, type UnitResult } from '../engine/runner';
 import { runsInTransaction } from '../engine/non-transactional';
-import { syntaxIssues } from '../engine/syntax';
+import { refuseSyntaxErrors } from '../engine/syntax';
 import { verifyUnit } from '../engine/unit-checks';
 import { serverFacts } from '../db/server-facts';
 import { resolveUnit, type Unit } from '../engine/units';
@@ -121,11 +121,7 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
  */
 async function checkDownSteps(s: Session, order: Unit[], dryRun: boolean): Promise<void> {
   const { major } = await serverFacts(s);
-  const errors = await syntaxIssues(s, order.map((u) => ({ file: u.down!.path, text: u.down!.text })), major);
-  if (errors.length) {
-    throw new BlockedError(`syntax error${errors.length > 1 ? 's' : ''} in ${errors.length} down step(s) for PostgreSQL ${major}; nothing was rolled back`, 'fix the file; `migrate plan` shows every finding',
-      errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`));
-  }
+  await refuseSyntaxErrors(s, order.map((u) => ({ file: u.down!.path, text: u.down!.text })), major, 'nothing was rolled back');
   if (!dryRun) return;
   const outside: string[] = [];
   for (const u of order) if (!(await runsInTransaction(u.down!, s))) outside.push(u.name);
@@ -136,8 +132,8 @@ async function checkDownSteps(s: Session, order: Unit[], dryRun: boolean): Promi
 
 /**
  * Applies the units again inside a transaction that is always rolled back: proof they re-apply.
- * An up step that cannot run in a transaction cannot be rehearsed this way; it and the units
- * after it are reported as not rehearsed rather than passed.
+ * An up step that cannot run in a transaction cannot be rehearsed this way: its check says it
+ * was not rehearsed, nor were the units after it (which may build on it), and does not fail.
  */
 async function reapplyRehearsal(s: Session, forward: Unit[]): Promise<{ ok: boolean; checks: CheckResult[] }> {
   return s.transaction(async (tx) => {

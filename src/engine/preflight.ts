@@ -8,7 +8,7 @@ import { catalogFacts } from '../db/catalog-facts';
 import { serverFacts } from '../db/server-facts';
 import type { Session } from '../db/session';
 import { BlockedError } from '../errors';
-import { syntaxIssues } from './syntax';
+import { refuseSyntaxErrors } from './syntax';
 import type { Unit } from './units';
 
 export interface PreflightOptions {
@@ -28,8 +28,7 @@ export interface PreflightOptions {
 export async function preflight(pending: Unit[], o: PreflightOptions): Promise<Map<string, Unit>> {
   const server = await serverFacts(o.session);
   const files = pending.flatMap((u) => [u.up, ...(u.down ? [u.down] : [])]).map((f) => ({ file: f.path, text: f.text }));
-  const errors = (await syntaxIssues(o.session, files, server.major)).map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`);
-  if (errors.length) throw new BlockedError(`syntax error${errors.length > 1 ? 's' : ''} in ${errors.length} file(s) for PostgreSQL ${server.major}; nothing was run`, 'fix the file; `migrate plan` shows every finding', errors);
+  await refuseSyntaxErrors(o.session, files, server.major, 'nothing was run');
 
   // Only a file that may hold such a statement is worth a full parse.
   const parsed = new Map<string, ParsedStatement[]>();

@@ -3,6 +3,7 @@ import { parseSql, syntaxErrors } from '../analysis/parse';
 import { SourceText, maskLiterals } from '../analysis/text';
 import type { ParsedStatement, SqlSyntaxIssue } from '../analysis/types';
 import { RollbackSignal, type Session } from '../db/session';
+import { BlockedError } from '../errors';
 
 /**
  * Syntax errors of `files` in the grammar of the server they will run on: with the parser of
@@ -16,6 +17,13 @@ export async function syntaxIssues(s: Session, files: ReadonlyArray<{ file: stri
   const issues = await syntaxErrors(files);
   const failed = new Set(issues.map((i) => i.file));
   return [...issues, ...(await serverSyntaxIssues(s, files.filter((f) => !failed.has(f.file))))];
+}
+
+/** Refuses a run (exit 3) when `files` have syntax errors for the server, each named by file:line:column. */
+export async function refuseSyntaxErrors(s: Session, files: ReadonlyArray<{ file: string; text: string }>, major: number, what: string): Promise<void> {
+  const errors = (await syntaxIssues(s, files, major)).map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`);
+  if (errors.length === 0) return;
+  throw new BlockedError(`syntax error${errors.length > 1 ? 's' : ''} in ${errors.length} file(s) for PostgreSQL ${major}; ${what}`, 'fix the file; `migrate plan` shows every finding', errors);
 }
 
 /** Statements PL/pgSQL reads differently from SQL (its own statements, INTO targets): not checked this way. */

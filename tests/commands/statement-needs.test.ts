@@ -79,5 +79,14 @@ describe('a down step that cannot run in a transaction', () => {
     expect({ other, own }).toEqual({ other: false, own: true });
     const status = await runCli([...flags(p), 'status', '--json']);
     expect(status.json().units.find((u: { name: string }) => u.name === '0102_things_code')).toMatchObject({ state: 'applied' });
+
+    // A down step that does not parse in the server's grammar is refused before anything runs.
+    p.write('0102_things_code.down.sql', 'drop index concurrently things_code_idx;\ndrop indx things_code_other;\n');
+    const broken = await runCli([...flags(p), 'rollback', '0102', '--yes']);
+    expect(broken.code).toBe(3);
+    expect(broken.stderr).toMatch(/syntax error in 1 file\(s\) for PostgreSQL \d+; nothing was rolled back/);
+    expect(broken.stderr).toMatch(/0102_things_code\.down\.sql:2:6: syntax error at or near "indx"/);
+    const [{ still }] = await db.sql`select to_regclass('public.things_code_idx') is not null as still`;
+    expect(still).toBe(true);
   });
 });

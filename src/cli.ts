@@ -69,6 +69,6 @@ function reportError(err: unknown, io: Io, debug: boolean): void {
   io.stderr.write(`error: ${redactUrl(known ? e.message : `unexpected: ${e?.message ?? String(err)}`)}\n`);
   for (const d of e.details ?? []) io.stderr.write(`  - ${redactUrl(d)}\n`);
   if (e.hint) io.stderr.write(`hint: ${e.hint}\n`);
-  if (debug && e?.stack) io.stderr.write(`${e.stack}\n`);
+  if (debug && e?.stack) io.stderr.write(`${redactUrl(e.stack)}\n`);
   else if (!known) io.stderr.write('hint: run again with --log-level debug for the stack trace\n');
 }

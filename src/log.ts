@@ -1,5 +1,6 @@
 import type pino from 'pino';
 import { Writable } from 'node:stream';
+import { UsageError } from './errors';
 
 /** The part of pino's logger the runner uses, so a silent run need not load pino at all. */
 export interface Logger {
@@ -34,10 +35,19 @@ export function createLogger(options: LoggerOptions): Logger {
   const pino = require('pino') as typeof import('pino');
   const fileLevel: pino.Level | undefined = options.file ? (RANK[options.level] < RANK.info ? (options.level as pino.Level) : 'info') : undefined;
   const streams: pino.StreamEntry[] = [];
-  if (fileLevel) streams.push({ level: fileLevel, stream: pino.destination({ dest: options.file!, sync: true, mkdir: true }) });
+  if (fileLevel) streams.push({ level: fileLevel, stream: logFile(pino, options.file!) });
   if (screen) streams.push({ level: screen, stream: humanStream(options.human!, screen) });
   const level = [fileLevel, screen].filter((l): l is pino.Level => !!l).sort((x, y) => RANK[x] - RANK[y])[0];
   return pino({ level, base: undefined, redact: { paths: ['password', '*.password'], censor: '***' } }, pino.multistream(streams));
+}
+
+/** The log file, opened now (the command layer has checked that it can be written; this is the last word). */
+function logFile(pino: typeof import('pino'), file: string): pino.DestinationStream {
+  try {
+    return pino.destination({ dest: file, sync: true, mkdir: true });
+  } catch (err) {
+    throw new UsageError(`--log-file ${file} cannot be written: ${(err as Error).message}`);
+  }
 }
 
 const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };

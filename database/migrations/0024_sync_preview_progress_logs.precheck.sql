@@ -98,8 +98,9 @@ SELECT 'PostgreSQL version >= 13' AS check,
        || ' (needs 13+: built-in gen_random_uuid, foreign keys on partitioned tables)' AS detail
 UNION ALL
 SELECT 'database is writable',
-       NOT pg_is_in_recovery(),
+       NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off',
        CASE WHEN pg_is_in_recovery() THEN 'server is a read-only standby'
+            WHEN current_setting('transaction_read_only') = 'on' THEN 'transaction_read_only is on (default_transaction_read_only is set for the database or role)'
             ELSE 'primary, accepts writes' END
 UNION ALL
 SELECT 'CREATE privilege on schema public',

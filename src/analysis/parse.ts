@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { parse as pgParse, hasSqlDetails } from 'libpg-query';
 import { plpgsqlConstructAt } from './plpgsql';
-import { SourceText, skipTrivia, statementStartAt } from './text';
+import { pieceEnds, SourceText, skipTrivia, statementStartAt } from './text';
 import type { Finding, ParsedStatement, ParseResult, SqlSyntaxIssue } from './types';
 
 // The parser is WebAssembly, and each run parses once. V8's optimising tier would spend about
@@ -26,77 +26,142 @@ export interface Grammar {
 /** PostgreSQL 17's, which every analysis reads its parse trees from. */
 export const GRAMMAR_17: Grammar = { major: 17, parse: pgParse };
 
+/** A file is parsed in pieces of about this many characters (see parseSql). */
+const PIECE_CHARS = 256 * 1024;
+/** Pieces joined again (a cut inside a BEGIN ATOMIC body, say) grow to this at most; past it, the error stands. */
+const MAX_PIECE_CHARS = 16 * 1024 * 1024;
+
+/** Where a piece starts in the whole file: JS index and UTF-8 byte offset. */
+interface PieceAt {
+  from: number;
+  byte: number;
+}
+
 /**
  * Parse a migration file with the real PostgreSQL 17 parser (libpg-query).
  * Never throws for bad SQL: a syntax error becomes `{ ok: false }` with the
  * line and column the server itself would point at.
+ *
+ * A large file is parsed in pieces cut after top-level semicolons: the parser hands back its
+ * whole tree as one JSON text, and for a data load of tens of megabytes of INSERTs that text
+ * outgrows the WebAssembly memory ("Parse result is null"). In pieces, 50 MB of INSERTs parses
+ * in about 15 s; a small file is one piece, as before.
  */
 export async function parseSql(file: string, text: string): Promise<ParseResult> {
+  return parseInPieces(file, text, true);
+}
+
+/** With keep false only the verdict is wanted: the statements are not held (a syntax check of a large file). */
+async function parseInPieces(file: string, text: string, keep: boolean, grammar: Grammar = GRAMMAR_17): Promise<ParseResult> {
   const source = new SourceText(text);
   // libpg-query rejects whitespace-only input; a file of only comments parses to nothing.
   if (skipTrivia(text, 0) >= text.length) return { ok: true, statements: [] };
-  let tree: { stmts?: RawStmt[] };
-  try {
-    tree = await pgParse(text);
-  } catch (err) {
-    return syntaxFailure(file, source, err);
+  const ends = pieceEnds(text, PIECE_CHARS);
+  const statements: ParsedStatement[] = [];
+  let count = 0;
+  const at: PieceAt = { from: 0, byte: 0 };
+  for (let k = 0; k < ends.length; k++) {
+    let to = ends[k];
+    for (;;) {
+      const piece = to - at.from === text.length ? source : new SourceText(text.slice(at.from, to));
+      if (skipTrivia(piece.text, 0) >= piece.text.length) break;
+      try {
+        const tree = await grammar.parse(piece.text);
+        for (const raw of tree.stmts ?? []) {
+          if (!keep) continue;
+          if (at.byte > 0) shiftLocations(raw.stmt, at.byte);
+          statements.push(toStatement(raw, count++, piece, at, source));
+        }
+        break;
+      } catch (err) {
+        if (k + 1 < ends.length && to - at.from < MAX_PIECE_CHARS && cutTooEarly(err, piece)) {
+          to = ends[++k];
+          continue;
+        }
+        return syntaxFailure(file, source, err, piece, at, statements);
+      }
+    }
+    at.byte += Buffer.byteLength(text.slice(at.from, to));
+    at.from = to;
   }
-  const statements = (tree.stmts ?? []).map((raw, index) => toStatement(raw, index, source));
   return { ok: true, statements };
 }
 
-/** Statements of `text` before `end` (the start of the failing statement); [] if they do not parse either. */
-async function statementsBefore(source: SourceText, end: number): Promise<ParsedStatement[]> {
-  const prefix = source.text.slice(0, end);
+/** Node locations are byte offsets into the text parsed: a later piece's are moved to count from the file's start. */
+function shiftLocations(node: unknown, by: number): void {
+  if (Array.isArray(node)) {
+    for (const n of node) shiftLocations(n, by);
+  } else if (node !== null && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    for (const key in o) {
+      const v = o[key];
+      if (typeof v === 'object') shiftLocations(v, by);
+      else if (LOCATION_KEYS.has(key) && typeof v === 'number' && v >= 0) o[key] = v + by;
+    }
+  }
+}
+
+const LOCATION_KEYS = new Set(['location', 'name_location', 'stmt_location']);
+
+/** The piece ended inside a statement (or a quote): the parser ran out of text rather than into an error. */
+function cutTooEarly(err: unknown, piece: SourceText): boolean {
+  if (!hasSqlDetails(err)) return false;
+  const at = piece.indexOfCodePoint(err.sqlDetails.cursorPosition);
+  return /unterminated/i.test(err.message) || skipTrivia(piece.text, at) >= piece.text.length;
+}
+
+/** Statements of the piece before `end` (the start of the failing statement); [] if they do not parse either. */
+async function statementsBefore(piece: SourceText, at: PieceAt, whole: SourceText, end: number, first: number): Promise<ParsedStatement[]> {
+  const prefix = piece.text.slice(0, end);
   if (skipTrivia(prefix, 0) >= prefix.length) return [];
   try {
     const tree: { stmts?: RawStmt[] } = await pgParse(prefix);
-    // Offsets are into the same text, so positions computed against the whole file stay right.
-    return (tree.stmts ?? []).map((raw, index) => toStatement(raw, index, source));
+    // Offsets are into the same text, so positions computed against the whole piece stay right.
+    return (tree.stmts ?? []).map((raw, index) => {
+      if (at.byte > 0) shiftLocations(raw.stmt, at.byte);
+      return toStatement(raw, first + index, piece, at, whole);
+    });
   } catch {
     return [];
   }
 }
 
-function toStatement(raw: RawStmt, index: number, source: SourceText): ParsedStatement {
-  const { text } = source;
+/** A statement of a piece, with its position in the whole file. */
+function toStatement(raw: RawStmt, index: number, piece: SourceText, at: PieceAt, whole: SourceText): ParsedStatement {
+  const { text } = piece;
   // stmt_location points just after the previous semicolon (it includes the
   // whitespace and comments before the statement); stmt_len 0 means "to the end".
-  const from = source.indexOfByte(raw.stmt_location ?? 0);
-  const to = raw.stmt_len ? source.indexOfByte((raw.stmt_location ?? 0) + raw.stmt_len) : text.length;
-  const offset = skipTrivia(text, from);
-  const { line, column } = source.position(offset);
+  const from = piece.indexOfByte(raw.stmt_location ?? 0);
+  const to = raw.stmt_len ? piece.indexOfByte((raw.stmt_location ?? 0) + raw.stmt_len) : text.length;
+  const start = skipTrivia(text, from);
+  const offset = at.from + start;
+  const { line, column } = whole.position(offset);
   const kind = Object.keys(raw.stmt)[0] ?? 'Unknown';
   return {
     index,
-    text: text.slice(offset, Math.max(offset, to)).trimEnd(),
+    text: text.slice(start, Math.max(start, to)).trimEnd(),
     line,
     column,
     offset,
-    byteOffset: source.byteOfIndex(offset),
+    byteOffset: at.byte + piece.byteOfIndex(start),
     node: raw.stmt,
     kind,
   };
 }
 
-/** Where and why a parser rejected `source`. */
-function issueOf(file: string, source: SourceText, err: unknown): { error: SqlSyntaxIssue; at: number } {
+async function syntaxFailure(file: string, whole: SourceText, err: unknown, piece: SourceText, at: PieceAt, before: ParsedStatement[]): Promise<ParseResult> {
   const message = err instanceof Error ? err.message : String(err);
   // The cursor counts characters (code points), 0-based after libpg-query's conversion.
   const cursor = hasSqlDetails(err) ? err.sqlDetails.cursorPosition : 0;
-  const at = source.indexOfCodePoint(cursor);
-  const { line, column } = source.position(at);
-  return { error: { file, line, column, message }, at };
-}
-
-async function syntaxFailure(file: string, source: SourceText, err: unknown): Promise<ParseResult> {
-  const { error, at } = issueOf(file, source, err);
-  const start = statementStartAt(source.text, at);
+  const local = piece.indexOfCodePoint(cursor);
+  const { line, column } = whole.position(at.from + local);
+  const error: SqlSyntaxIssue = { file, line, column, message };
+  const start = statementStartAt(piece.text, local);
   return {
     ok: false,
     error,
-    findings: plpgsqlFindings(file, source, start),
-    parsedBefore: await statementsBefore(source, start),
+    findings: plpgsqlFindings(file, whole, at.from + start),
+    parsedBefore: [...before, ...(await statementsBefore(piece, at, whole, start, before.length))],
   };
 }
 
@@ -117,31 +182,50 @@ function plpgsqlFindings(file: string, source: SourceText, start: number): Findi
 }
 
 const SEPARATOR = '\n;\n';
+/** Small files are checked together in batches of about this many characters. */
+const BATCH_CHARS = 4 * PIECE_CHARS;
 
-/** The first syntax error of one file in `grammar`, if any. */
-export async function syntaxError(file: string, text: string, grammar: Grammar = GRAMMAR_17): Promise<SqlSyntaxIssue | undefined> {
-  if (skipTrivia(text, 0) >= text.length) return undefined;
-  try {
-    await grammar.parse(text);
-    return undefined;
-  } catch (err) {
-    return issueOf(file, new SourceText(text), err).error;
+/**
+ * Syntax-checks many files, in file order, in `grammar` (PostgreSQL 17's by default). Small
+ * files are checked in batches, one parser call each (one WASM round trip instead of one per
+ * file); a large one alone, in pieces, without holding its statements.
+ */
+export async function syntaxErrors(files: ReadonlyArray<{ file: string; text: string }>, grammar: Grammar = GRAMMAR_17): Promise<SqlSyntaxIssue[]> {
+  const out: SqlSyntaxIssue[] = [];
+  let batch: Array<{ file: string; text: string }> = [];
+  let size = 0;
+  const flush = async () => {
+    out.push(...(await batchSyntaxErrors(batch, grammar)));
+    batch = [];
+    size = 0;
+  };
+  for (const f of files) {
+    if (skipTrivia(f.text, 0) >= f.text.length) continue;
+    if (f.text.length > PIECE_CHARS) {
+      await flush();
+      const r = await parseInPieces(f.file, f.text, false, grammar);
+      if (!r.ok) out.push(r.error);
+      continue;
+    }
+    if (size + f.text.length > BATCH_CHARS) await flush();
+    batch.push(f);
+    size += f.text.length;
   }
+  await flush();
+  return out;
 }
 
 /**
- * Syntax-checks many files in one parser call (one WASM round trip instead of one per file).
  * The files are joined by a top-level ";"; if the joined text parses and no statement spans
  * a separator (which would mean an unterminated string or comment ran into the next file),
  * every file parses on its own. Otherwise each file is parsed alone for exact errors.
  */
-export async function syntaxErrors(files: ReadonlyArray<{ file: string; text: string }>, grammar: Grammar = GRAMMAR_17): Promise<SqlSyntaxIssue[]> {
-  const nonEmpty = files.filter((f) => skipTrivia(f.text, 0) < f.text.length);
-  if (nonEmpty.length === 0) return [];
-  const joined = nonEmpty.map((f) => f.text).join(SEPARATOR);
+async function batchSyntaxErrors(files: ReadonlyArray<{ file: string; text: string }>, grammar: Grammar): Promise<SqlSyntaxIssue[]> {
+  if (files.length === 0) return [];
+  const joined = files.map((f) => f.text).join(SEPARATOR);
   const separators: number[] = [];
   let bytes = 0;
-  for (const f of nonEmpty.slice(0, -1)) {
+  for (const f of files.slice(0, -1)) {
     bytes += Buffer.byteLength(f.text) + SEPARATOR.length;
     separators.push(bytes - 2); // the byte offset of the ";"
   }
@@ -165,9 +249,9 @@ export async function syntaxErrors(files: ReadonlyArray<{ file: string; text: st
     // fall through: find the file and the position exactly
   }
   const out: SqlSyntaxIssue[] = [];
-  for (const f of nonEmpty) {
-    const issue = await syntaxError(f.file, f.text, grammar);
-    if (issue) out.push(issue);
+  for (const f of files) {
+    const r = await parseInPieces(f.file, f.text, false, grammar);
+    if (!r.ok) out.push(r.error);
   }
   return out;
 }

@@ -7,33 +7,46 @@
 export class SourceText {
   private readonly lineStarts: number[] = [0];
   private readonly ascii: boolean;
-  /** For non-ASCII text: per code point, its JS index and UTF-8 byte offset (plus one end sentinel). */
-  private jsAt: number[] = [];
-  private byteAt: number[] = [];
+  /**
+   * For non-ASCII text: per code point, its JS index and UTF-8 byte offset (plus one end
+   * sentinel). Built on first use: a large file parsed in pieces only asks for lines here.
+   */
+  private jsAt = new Int32Array(0);
+  private byteAt = new Int32Array(0);
+  private tables = false;
 
   constructor(readonly text: string) {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
     this.ascii = Buffer.byteLength(text, 'utf8') === text.length;
-    if (!this.ascii) this.buildCodePointTables();
   }
 
   private buildCodePointTables(): void {
+    if (this.tables) return;
+    this.tables = true;
+    const { text } = this;
+    const jsAt = new Int32Array(text.length + 1);
+    const byteAt = new Int32Array(text.length + 1);
+    let k = 0;
     let js = 0;
     let byte = 0;
-    for (const ch of this.text) {
-      this.jsAt.push(js);
-      this.byteAt.push(byte);
-      js += ch.length;
-      const cp = ch.codePointAt(0) ?? 0;
-      byte += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    while (js < text.length) {
+      jsAt[k] = js;
+      byteAt[k++] = byte;
+      const c = text.charCodeAt(js);
+      const pair = c >= 0xd800 && c <= 0xdbff && (text.charCodeAt(js + 1) & 0xfc00) === 0xdc00;
+      byte += c < 0x80 ? 1 : c < 0x800 ? 2 : pair ? 4 : 3; // a lone surrogate counts 3, as U+FFFD
+      js += pair ? 2 : 1;
     }
-    this.jsAt.push(js);
-    this.byteAt.push(byte);
+    jsAt[k] = js;
+    byteAt[k++] = byte;
+    this.jsAt = jsAt.subarray(0, k);
+    this.byteAt = byteAt.subarray(0, k);
   }
 
   /** JS string index of a UTF-8 byte offset (clamped to the text). */
   indexOfByte(byteOffset: number): number {
     if (this.ascii) return clamp(byteOffset, 0, this.text.length);
+    this.buildCodePointTables();
     const cp = upperBound(this.byteAt, byteOffset) - 1;
     return this.jsAt[Math.max(cp, 0)];
   }
@@ -41,6 +54,7 @@ export class SourceText {
   /** UTF-8 byte offset of a JS string index. */
   byteOfIndex(index: number): number {
     if (this.ascii) return clamp(index, 0, this.text.length);
+    this.buildCodePointTables();
     const cp = upperBound(this.jsAt, index) - 1;
     return this.byteAt[Math.max(cp, 0)];
   }
@@ -48,6 +62,7 @@ export class SourceText {
   /** JS string index of a 0-based code point offset (what the parser's cursor counts). */
   indexOfCodePoint(cp: number): number {
     if (this.ascii) return clamp(cp, 0, this.text.length);
+    this.buildCodePointTables();
     return this.jsAt[clamp(cp, 0, this.jsAt.length - 1)];
   }
 
@@ -65,7 +80,7 @@ function clamp(n: number, lo: number, hi: number): number {
 }
 
 /** Index of the first element greater than `value` in a sorted array. */
-function upperBound(sorted: number[], value: number): number {
+function upperBound(sorted: ArrayLike<number>, value: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
@@ -106,6 +121,12 @@ export function skipTrivia(text: string, from: number): number {
     }
   }
   return i;
+}
+
+/** True when the text holds no statement: only whitespace, comments and semicolons. */
+export function isBlankSql(text: string): boolean {
+  for (let i = skipTrivia(text, 0); i < text.length; i = skipTrivia(text, i + 1)) if (text[i] !== ';') return false;
+  return true;
 }
 
 function skipBlockComment(text: string, from: number): number {
@@ -158,6 +179,33 @@ export function maskLiterals(text: string): string {
 export function statementStartAt(text: string, index: number): number {
   const masked = maskLiterals(text.slice(0, index));
   return skipTrivia(text, masked.lastIndexOf(';') + 1);
+}
+
+/**
+ * Where to cut `text` into pieces of at least `size` characters for the parser: just after
+ * a top-level semicolon (not in a string, quoted name, dollar quote or comment). The last
+ * end is text.length. The scan only has to be right about quotes and comments; a cut inside
+ * a BEGIN ATOMIC body is found by the parser, and the caller joins the pieces again.
+ */
+export function pieceEnds(text: string, size: number): number[] {
+  const ends: number[] = [];
+  let start = 0;
+  let i = 0;
+  while (i < text.length && text.length - start > size) {
+    const ch = text[i];
+    let end = i + 1;
+    if (ch === "'") end = skipQuoted(text, i, "'", isEscapeString(text, i));
+    else if (ch === '"') end = skipQuoted(text, i, '"', false);
+    else if (ch === '$') end = skipDollarQuote(text, i);
+    else if ((ch === '-' && text[i + 1] === '-') || (ch === '/' && text[i + 1] === '*')) end = skipTrivia(text, i);
+    else if (ch === ';' && end - start >= size) {
+      ends.push(end);
+      start = end;
+    }
+    i = end;
+  }
+  ends.push(text.length);
+  return ends;
 }
 
 /** [start, end) of each `;`-separated top-level piece of `text`. */

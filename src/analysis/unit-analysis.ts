@@ -5,6 +5,7 @@ import { lintStatements } from './lint';
 import { lockFootprint } from './locks';
 import { Names } from './names';
 import { parseSql } from './parse';
+import { blankSteps } from './blank';
 import { createsPartitioned, superuserNeed } from './statement-kinds';
 import { stepTransaction } from './transaction';
 import type { Finding, Gap, LockRequest, ObjectRef, ParsedStatement, SqlSyntaxIssue } from './types';
@@ -94,10 +95,16 @@ export function neededObjects(parsed: readonly ParsedUnit[]): ObjectRef[] {
 function analyzeStep(step: ParsedStep, facts: CatalogFacts, created: Set<string>, partitioned: (t: string) => boolean): StepAnalysis {
   const locks: StepAnalysis['locks'] = [];
   const superuser: StepAnalysis['superuser'] = [];
+  // Each lock on each table once, at its first line: a data load of 500,000 INSERTs takes one lock.
+  const seen = new Set<string>();
   for (const st of step.statements) {
     for (const l of lockFootprint(st)) {
       const t = facts.table(l.table);
-      if (t && !created.has(l.table)) locks.push({ ...l, line: st.line, rows: t.rows, bytes: t.bytes });
+      const key = `${l.table}\0${l.lock}`;
+      if (t && !created.has(l.table) && !seen.has(key)) {
+        seen.add(key);
+        locks.push({ ...l, line: st.line, rows: t.rows, bytes: t.bytes });
+      }
     }
     const why = superuserNeed(st.node);
     if (why) superuser.push({ line: st.line, reason: why });
@@ -143,6 +150,7 @@ export function analyzeSequence(parsed: readonly ParsedUnit[], facts: CatalogFac
       ...lintStatements(p.unit.up.path, p.up.statements, { direction: 'up', tableRows, partitioned }),
       ...(p.down ? [...p.down.findings, ...lintStatements(p.down.file.path, p.down.statements, { direction: 'down', tableRows, partitioned })] : []),
       ...(p.unit.down ? [] : [{ rule: 'no-down', severity: 'warning' as const, file: p.unit.up.path, line: 1, message: `${p.unit.name} has no down step: it can be applied but not rolled back` }]),
+      ...blankSteps(p.unit),
       ...unsure.filter((g) => g.unit === p.unit.name).map((g): Finding => ({
         rule: 'unverified-prerequisite', severity: 'warning', file: g.file, line: g.line,
         message: `${g.kind} ${g.name} is neither in the database nor created by a statement the analysis can follow; ${g.uncertain!.reason} (${g.uncertain!.file}:${g.uncertain!.line}) may provide it. Not checked: make sure it does.`,

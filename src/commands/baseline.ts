@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { serverErrorMessage, serverErrorPosition } from '../db/session';
 import { UsageError, MigrateError } from '../errors';
+import { refuseReadOnly } from '../db/writable';
 import { withDatabase, type CommonOptions } from './common';
 import { commonOptions, formatOf, type GlobalArgv } from './flags';
 import type { Io, Outcome } from './io';
@@ -27,8 +28,9 @@ export async function loadBaseline(o: BaselineOptions): Promise<BaselineResult> 
   }
   if (names.length === 0) throw new UsageError(`no .sql files in ${o.dir}`);
   const started = performance.now();
-  await withDatabase(o, ({ session }) =>
-    session.transaction(async (tx) => {
+  await withDatabase(o, async ({ session }) => {
+    await refuseReadOnly(session);
+    await session.transaction(async (tx) => {
       for (const name of names) {
         const file = path.join(o.dir, name);
         const text = readFileSync(file, 'utf8');
@@ -39,8 +41,8 @@ export async function loadBaseline(o: BaselineOptions): Promise<BaselineResult> 
           throw new MigrateError(`baseline ${file}${p.line ? `:${p.line}:${p.column}` : ''}: ${serverErrorMessage(err)}`, 1, 'nothing was loaded (one transaction)');
         }
       }
-    }),
-  );
+    });
+  });
   return { files: names, durationMs: Math.round(performance.now() - started) };
 }
 

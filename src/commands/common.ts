@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { connect, type Sql } from '../db/client';
 import { Session, type Timeouts } from '../db/session';
-import { resolveSettings, type ConnectionSettings } from '../db/settings';
+import { redactUrl, resolveSettings, type ConnectionSettings } from '../db/settings';
+import { refuseReadOnly } from '../db/writable';
 import { History } from '../engine/history';
 import { withRunLock } from '../engine/lock';
 import { LockWaitMonitor } from '../engine/lock-waits';
 import { loadMigrations, loadPhases, type Unit } from '../engine/units';
 import type { Logger } from '../log';
-import { UsageError } from '../errors';
+import { MigrateError, UsageError } from '../errors';
 
 /** What every command takes; the CLI builds it once from the shared flags. */
 export interface CommonOptions {
@@ -21,6 +22,8 @@ export interface CommonOptions {
   timeouts: Timeouts;
   log: Logger;
   env?: NodeJS.ProcessEnv;
+  /** What the user must see whatever the log level, as psql shows libpq's warnings (an unsafe pgpass file). */
+  warn?: (message: string) => void;
   /** Chosen by the command before it connects, so even a refusal can name its run. */
   runId?: string;
 }
@@ -58,9 +61,10 @@ export async function withDatabase<T>(o: CommonOptions, fn: (c: Connected) => Pr
   return connected(o, false, fn);
 }
 
-/** As withDatabase, plus the run lock on a second connection and the history schema in place. */
+/** As withDatabase, for a command that writes: a read-only server is refused, then the run lock on a second connection and the history schema in place. */
 export async function withLockedDatabase<T>(o: CommonOptions, label: string, fn: (c: Connected) => Promise<T>): Promise<T> {
   return connected(o, true, async (c, lockSql) => {
+    await refuseReadOnly(c.session);
     const lock = await Session.open(lockSql!, o.log, o.timeouts);
     return withRunLock(lock, { waitMs: o.lockWaitMs, label: `migrate ${label} run ${c.runId.slice(0, 8)}`, log: o.log }, async () => {
       const { guard } = await History.ensure(c.session, o.log);
@@ -76,7 +80,7 @@ export async function withLockedDatabase<T>(o: CommonOptions, label: string, fn:
 }
 
 async function connected<T>(o: CommonOptions, withLock: boolean, fn: (c: Connected, lockSql?: Sql) => Promise<T>): Promise<T> {
-  const settings = resolveSettings(o.databaseUrl, o.env ?? process.env);
+  const settings = settingsOf(o);
   const onNotice = (m: string) => o.log.info({ notice: true }, m);
   // Both connections are opened at once; a failure of either closes the other.
   const opened = await Promise.allSettled([
@@ -95,6 +99,18 @@ async function connected<T>(o: CommonOptions, withLock: boolean, fn: (c: Connect
     return await fn({ session, settings, runId: o.runId ?? randomUUID(), target }, lock);
   } finally {
     await Promise.all([work, lock].map((s) => s?.end({ timeout: 5 }).catch(() => undefined)));
+  }
+}
+
+/** Connection settings; whatever their parser throws (a bad %-escape, say) is a usage error, not a crash. */
+function settingsOf(o: CommonOptions): ConnectionSettings {
+  try {
+    return resolveSettings(o.databaseUrl, o.env ?? process.env, o.warn ?? ((m) => o.log.warn({}, m)));
+  } catch (err) {
+    if (err instanceof MigrateError) throw err;
+    const from = o.databaseUrl ? '--database-url' : (o.env ?? process.env).DATABASE_URL ? 'DATABASE_URL' : 'the PG* variables';
+    throw new UsageError(`invalid connection settings from ${from}: ${redactUrl((err as Error).message ?? String(err))}`,
+      'expected postgres://user[:password]@host[:port]/database; a "%" must start a %XX escape (write a literal % as %25)', { cause: err });
   }
 }
 

@@ -6,6 +6,7 @@ import { createLogger, type LogLevel } from '../log';
 import { DEFAULTS, type CommonOptions } from './common';
 import type { Io } from './io';
 import type { OutputFormat } from '../render/run';
+import { unwritableReason } from '../render/output';
 
 export type { OutputFormat };
 
@@ -101,28 +102,41 @@ export function unitFolders(a: GlobalArgv, cwd = process.cwd()): { migrationsDir
 
 /**
  * The options every command's library function takes, from the global flags (and the guard
- * flags where the command has them). Every bad value is reported at once, before connecting.
+ * flags where the command has them). Every bad value is reported at once, before connecting;
+ * a --out or --log-file that cannot be written among them, so nothing runs that cannot report.
  */
-export function commonOptions(a: GlobalArgv & Partial<GuardArgv>, io: Io, runId?: string): CommonOptions {
-  const errors: string[] = [];
+export function commonOptions(a: GlobalArgv & Partial<GuardArgv> & OutputArgv, io: Io, runId?: string): CommonOptions {
+  const problems: Array<{ message: string; hint?: string }> = [];
   const attempt = <T>(f: () => T, fallback: T): T => {
     try {
       return f();
     } catch (e) {
-      errors.push((e as Error).message);
+      problems.push({ message: (e as Error).message, hint: (e as UsageError).hint });
       return fallback;
     }
   };
   const lockWaitMs = a['lock-wait'] === undefined ? DEFAULTS.lockWaitMs : attempt(() => parseDuration(a['lock-wait']!, 'lock-wait'), 0);
   const lockTimeout = a['lock-timeout'] === undefined ? DEFAULTS.timeouts.lockTimeout : attempt(() => `${parseDuration(a['lock-timeout']!, 'lock-timeout')}ms`, '0');
   const statementTimeout = a['statement-timeout'] === undefined ? DEFAULTS.timeouts.statementTimeout : attempt(() => `${parseDuration(a['statement-timeout']!, 'statement-timeout')}ms`, '0');
-  if (errors.length) throw new UsageError(errors.join('; '), 'durations look like 500ms, 5s, 2min');
+  for (const flag of ['out', 'log-file'] as const) {
+    const why = a[flag] ? unwritableReason(a[flag]) : undefined;
+    if (why) problems.push({ message: `--${flag} ${a[flag]} cannot be written: ${why}`, hint: `name a file in a folder this user may write to` });
+  }
+  if (problems.length) throw new UsageError(problems.map((p) => p.message).join('; '), [...new Set(problems.map((p) => p.hint).filter(Boolean))].join('; '));
+  const logTo = logSettings(a, io);
+  const log = createLogger(logTo);
+  // On stderr once: through the log when it shows warnings there, else as a line of its own.
+  const warnsOnScreen = logTo.human !== undefined && ['trace', 'debug', 'info', 'warn'].includes(logTo.level);
   return {
     databaseUrl: a['database-url'],
     ...unitFolders(a),
     lockWaitMs,
     timeouts: { lockTimeout, statementTimeout },
-    log: createLogger(logSettings(a, io)),
+    log,
+    warn: (message) => {
+      log.warn({}, message);
+      if (!warnsOnScreen) io.stderr.write(`warning: ${message}\n`);
+    },
     env: io.env,
     runId,
   };

@@ -5,11 +5,13 @@ import type { Finding, Gap, SqlSyntaxIssue } from '../analysis/types';
 import { catalogFacts } from '../db/catalog-facts';
 import { serverFacts, type ServerFacts } from '../db/server-facts';
 import { syntaxIssues } from '../engine/syntax';
+import { WRITE_CHECK, writeCheck, writeFacts } from '../db/writable';
 import { History, isApplied } from '../engine/history';
 import { drifted } from '../engine/sequence';
 import { precheckUnit } from '../engine/unit-checks';
 import type { CheckResult } from '../verify/checks';
 import { migrationUnits, phaseUnits, withDatabase, type CommonOptions } from './common';
+import { roleSwitchCheck } from './role-switches';
 import { commonOptions, formatOf, outputFlags, type GlobalArgv, type OutputArgv } from './flags';
 import type { Io, Outcome } from './io';
 import { emit } from './outcome';
@@ -39,6 +41,8 @@ export interface PlannedUnitDetail {
 
 export interface PlanResult {
   ready: boolean;
+  /** Checks of the server itself, before any unit: it must accept writes. */
+  server: CheckResult[];
   mode: 'up' | 'remediate';
   database: string;
   units: PlannedUnitDetail[];
@@ -59,9 +63,10 @@ export interface PlanResult {
 export async function plan(o: PlanOptions): Promise<PlanResult> {
   const units = o.remediate ? phaseUnits(o) : migrationUnits(o);
   return withDatabase(o, async ({ session, settings }) => {
+    const server = [{ check: WRITE_CHECK, ...writeCheck(await writeFacts(session)) }];
     const states = await History.latest(session);
     const pending = units.filter((u) => !isApplied(states.get(u.name)));
-    const server = await serverFacts(session);
+    const target = await serverFacts(session);
     const parsed = await parseUnits(pending);
     const facts = await catalogFacts(session, neededObjects(parsed));
     const analysis = analyzeSequence(parsed, facts);
@@ -70,24 +75,25 @@ export async function plan(o: PlanOptions): Promise<PlanResult> {
       details.push({
         name: a.unit.name, kind: a.unit.kind, title: a.unit.title, file: a.unit.up.path, statements: a.statements.length,
         transactional: a.transactional, outside: a.outside,
-        prechecks: a.syntaxError ? [] : [...(await precheckUnit(session, a.unit)), ...superuserCheck(a, server)], locks: a.locks,
+        prechecks: a.syntaxError ? [] : [...(await precheckUnit(session, a.unit)), ...superuserCheck(a, target)], locks: a.locks,
         down: a.down && { file: a.down.file, statements: a.down.statements.length, transactional: a.down.transactional, outside: a.down.outside, locks: a.down.locks },
       });
     }
     // The server's grammar decides (a 16+ construct on a 15 server); the 17 parser's verdict stands for the rest.
     const steps = pending.flatMap((u) => [u.up, ...(u.down ? [u.down] : [])]).map((f) => ({ file: f.path, text: f.text }));
-    const versioned = await syntaxIssues(session, steps, server.major);
+    const versioned = await syntaxIssues(session, steps, target.major);
     const syntaxErrors = [...versioned, ...analysis.units.flatMap((a) => [a.syntaxError, a.down?.syntaxError])
       .filter((e): e is SqlSyntaxIssue => !!e && !versioned.some((v) => v.file === e.file))];
     const findings: Finding[] = [
       ...syntaxErrors.map((e) => ({ rule: 'syntax-error', severity: 'error' as const, file: e.file, line: e.line, message: `${e.file}:${e.line}:${e.column}: ${e.message}` })),
       ...analysis.units.flatMap((a) => a.findings),
+      ...(await roleSwitchCheck(session, units, pending)),
     ];
     const drift = drifted(units, states).map((u) => u.name);
-    const ready = syntaxErrors.length === 0 && analysis.gaps.length === 0 && drift.length === 0
+    const ready = server.every((c) => c.ok) && syntaxErrors.length === 0 && analysis.gaps.length === 0 && drift.length === 0
       && !findings.some((f) => f.severity === 'error') && details.every((d) => d.prechecks.every((c) => c.ok));
     return {
-      ready, mode: o.remediate ? 'remediate' : 'up', database: settings.display, units: details,
+      ready, server, mode: o.remediate ? 'remediate' : 'up', database: settings.display, units: details,
       alreadyApplied: units.filter((u) => isApplied(states.get(u.name))).map((u) => u.name), drifted: drift,
       gaps: analysis.gaps, findings, syntaxErrors,
       hint: !ready && !o.remediate && analysis.gaps.length > 0 && o.phasesDir

@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startEmbedded, type EmbeddedServer } from '../db/embedded';
-import { redactUrl } from '../db/settings';
+import { pgpassLine } from '../db/pgpass';
+import { redactUrl, resolveSettings, type ConnectionSettings } from '../db/settings';
 import { MigrateError, UsageError } from '../errors';
 import { loadBaseline } from './baseline';
 import { withDatabase, type CommonOptions } from './common';
@@ -124,14 +126,21 @@ async function loadBaselineStep(common: CommonOptions, dir: string) {
  * roles it references are created NOLOGIN first, since roles are not part of a dump.
  */
 async function copySchema(o: RehearseOptions, sourceUrl: string, targetUrl: string) {
-  const run = promisify(execFile);
+  const source = resolveSettings(sourceUrl, o.env ?? process.env, o.warn);
   let dump: string;
   try {
-    dump = (await run('pg_dump', ['--schema-only', '--no-owner', '--no-privileges', '--dbname', sourceUrl], { maxBuffer: 512 * 1024 * 1024 })).stdout;
+    dump = await withPasswordFile(source, (passfile) => {
+      // The password never goes on pg_dump's command line, where `ps` shows it: a pgpass file.
+      const env: NodeJS.ProcessEnv = { ...(o.env ?? process.env) };
+      delete env.PGPASSWORD;
+      if (passfile) env.PGPASSFILE = passfile;
+      return promisify(execFile)('pg_dump', ['--schema-only', '--no-owner', '--no-privileges', '--dbname', source.display], { env, maxBuffer: 512 * 1024 * 1024 });
+    }).then((r) => r.stdout);
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
     if (e.code === 'ENOENT') throw new UsageError('--schema-from needs pg_dump, which is not installed here', 'install the PostgreSQL client (e.g. apt-get install postgresql-client) matching the source server version');
-    throw new UsageError(`pg_dump of ${redactUrl(sourceUrl)} failed: ${redactUrl(String(e.stderr ?? e.message).trim().split('\n')[0])}`, 'pg_dump must be at least the source server version');
+    const scrub = (m: string) => (source.password ? m.split(source.password).join('***') : m);
+    throw new UsageError(`pg_dump of ${source.display} failed: ${scrub(redactUrl(String(e.stderr ?? e.message).trim().split('\n')[0]))}`, 'pg_dump must be at least the source server version');
   }
   const roles = await withDatabase({ ...o, databaseUrl: sourceUrl }, ({ session }) =>
     session.query<{ rolname: string }>("select rolname from pg_roles where rolname !~ '^pg_' and rolname <> current_user"));
@@ -146,7 +155,20 @@ async function copySchema(o: RehearseOptions, sourceUrl: string, targetUrl: stri
     await session.script(dump.split('\n').filter((l) => !l.startsWith('\\')).join('\n'), 'pg_dump --schema-only');
   });
   o.log.info({ roles: roles.length }, 'schema copied');
-  return { ok: true, summary: `schema of ${redactUrl(sourceUrl)} (${Math.round(dump.length / 1024)} KiB dump, ${roles.length} roles)` };
+  return { ok: true, summary: `schema of ${source.display} (${Math.round(dump.length / 1024)} KiB dump, ${roles.length} roles)` };
+}
+
+/** Runs fn with a 0600 pgpass file that holds the connection's password (if any), removed after. */
+async function withPasswordFile<T>(s: ConnectionSettings, fn: (passfile: string | undefined) => Promise<T>): Promise<T> {
+  if (s.passfile || !s.password) return fn(s.passfile);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'migrate-pgpass-'));
+  try {
+    const file = path.join(dir, 'pgpass');
+    writeFileSync(file, pgpassLine('*', '*', '*', '*', s.password), { mode: 0o600 });
+    return await fn(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** A URL without the password, and a 0600 pgpass file that holds it (PGPASSFILE=… psql URL). */
@@ -154,7 +176,7 @@ function keptAccess(url: string, serverFolder: string): { url: string; passFile:
   const u = new URL(url);
   // Inside the server's folder, so it goes when the server is removed.
   const passFile = path.join(serverFolder, 'pgpass');
-  writeFileSync(passFile, `${u.hostname}:${u.port}:*:${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}\n`, { mode: 0o600 });
+  writeFileSync(passFile, pgpassLine(u.hostname, Number(u.port), '*', decodeURIComponent(u.username), decodeURIComponent(u.password)), { mode: 0o600 });
   u.password = '';
   return { url: u.toString(), passFile };
 }

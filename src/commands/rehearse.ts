@@ -29,7 +29,8 @@ export function builder(y: Argv): Argv {
 export async function handler(a: RehearseArgv, io: Io): Promise<Outcome> {
   const jsonMode = formatOf(a) === 'json';
   const r = await runRehearsal({
-    ...commonOptions(a, io),
+    // Its steps are its progress (printed below): no progress log beside them on a terminal.
+    ...commonOptions(a, { ...io, interactive: false }),
     baselineDir: a['baseline-dir'],
     schemaFrom: a['schema-from'],
     keep: a.keep,

@@ -7,7 +7,9 @@ import type { Unit } from '../engine/units';
 import { verifyUnit } from '../engine/unit-checks';
 import { checkRecord, estimates, readRecord } from '../engine/rehearsal-record';
 import { failed, type CheckResult } from '../verify/checks';
+import { shownPath } from '../verify/where';
 import { phaseUnits, withLockedDatabase, type CommonOptions } from './common';
+import { roleSwitchCheck } from './role-switches';
 import { confirmation, planLines, type Confirm } from './confirm';
 import { commonOptions, confirmFlags, dryRunFlag, guardFlags, outputFlags, parseDuration, type ConfirmArgv, type DryRunArgv, type GlobalArgv, type GuardArgv, type OutputArgv } from './flags';
 import type { Io, Outcome } from './io';
@@ -36,6 +38,8 @@ export interface PostVerification {
 
 export interface RemediateResult extends SequenceResult {
   postVerification?: PostVerification;
+  /** Said before any change: what will not work as this user (a role verify's checks SET ROLE to). */
+  warnings: string[];
 }
 
 /**
@@ -48,7 +52,13 @@ export async function remediate(o: RemediateOptions): Promise<RemediateResult> {
   if (record) checkRecord(record, units, o.rehearsalMaxAgeMs ?? 7 * 24 * 3600 * 1000);
   return withLockedDatabase(o, 'remediate', async ({ session, runId, lockWaits, sendAhead, target }) => {
     let postVerification: PostVerification | undefined;
-    const confirm = o.confirm && (async (plan: PlannedUnit[]) => o.confirm!({ target: await target(), lines: planLines(plan), question: `Apply ${plan.filter((p) => p.action === 'apply').length} unit(s)` }));
+    const warnings = (await roleSwitchCheck(session, units, [])).map((f) => `${shownPath(f.file)}:${f.line}: ${f.message}`);
+    // On a terminal the prompt shows them with the plan; otherwise they go to stderr now, before any change.
+    const say = o.confirm || !o.warn ? (m: string) => o.log.warn({}, m) : o.warn;
+    for (const w of warnings) say(w);
+    const confirm = o.confirm && (async (plan: PlannedUnit[]) => o.confirm!({
+      target: await target(), lines: [...planLines(plan), ...warnings.map((w) => `warning: ${w}`)], question: `Apply ${plan.filter((p) => p.action === 'apply').length} unit(s)`,
+    }));
     const result = await runSequence({
       session, log: o.log, runId, lockWaits, sendAhead, units, to: o.to, skip: o.skip, singleTransaction: o.singleTransaction, dryRun: o.dryRun, confirm,
       windowEnd: o.windowEnd, estimateMs: record ? estimates(record) : undefined,
@@ -60,7 +70,7 @@ export async function remediate(o: RemediateOptions): Promise<RemediateResult> {
         }
       },
     });
-    return { ...result, postVerification };
+    return { ...result, postVerification, warnings };
   });
 }
 
@@ -97,5 +107,5 @@ export async function handler(a: RemediateArgv, io: Io): Promise<Outcome> {
     windowEnd: a['window-end'] === undefined ? undefined : parseWindowEnd(a['window-end']),
     rehearsal: a.rehearsal,
     rehearsalMaxAgeMs: parseDuration(a['rehearsal-max-age'], 'rehearsal-max-age'),
-  }), (r, format) => renderRun('migrate remediate', r, format, { postVerification: r.postVerification }));
+  }), (r, format) => renderRun('migrate remediate', r, format, { postVerification: r.postVerification, warnings: r.warnings }, r.warnings));
 }

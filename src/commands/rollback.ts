@@ -6,12 +6,13 @@ import { RollbackSignal, type Session } from '../db/session';
 import { appliedDependants } from '../engine/dependencies';
 import { toUnitFailed } from '../engine/failure';
 import { History, isApplied } from '../engine/history';
+import { drifted } from '../engine/sequence';
 import { failedAttemptMs, rollbackUnit, rowsAtRisk, type ApplyDetail, type RunContext, type UnitResult } from '../engine/runner';
 import { runsInTransaction } from '../engine/non-transactional';
 import { refuseSyntaxErrors } from '../engine/syntax';
 import { verifyUnit } from '../engine/unit-checks';
 import { serverFacts } from '../db/server-facts';
-import { resolveUnit, type Unit } from '../engine/units';
+import { refuseBlank, resolveUnit, type Unit } from '../engine/units';
 import { asMigrateError, BlockedError, MigrateError, UsageError } from '../errors';
 import { failed, summarize, type CheckResult } from '../verify/checks';
 import { allUnits, withLockedDatabase, type CommonOptions } from './common';
@@ -62,8 +63,15 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
         'roll those back first, or pass --cascade to roll them back too (newest first)');
     }
     const order = [...dependants, target];
+    // The down step undoes the file as it is now, which is not what the database holds.
+    const changed = drifted(order, states);
+    if (changed.length > 0) {
+      throw new BlockedError(`cannot roll back ${changed.map((u) => u.name).join(', ')}: changed since applied (drift); nothing was changed`,
+        'restore the file as it was applied (`migrate status` lists it as drifted), then roll back; a reviewed edit is to be recorded with `migrate repair` (not in this version yet)', changed.map((u) => `${u.name}: ${u.up.path}`));
+    }
     const noDown = order.filter((u) => !u.down);
     if (noDown.length > 0) throw new UsageError(`cannot roll back ${noDown.map((u) => u.name).join(', ')}: no down step`, 'write NNNN_name.down.sql (or down.sql in the phase folder)');
+    refuseBlank(order, 'down');
     await checkDownSteps(session, order, !!o.dryRun);
 
     const dataLoss: RollbackResult['dataLoss'] = [];

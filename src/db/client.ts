@@ -69,7 +69,8 @@ export function describeConnectionError(err: unknown, s: ConnectionSettings): Co
     case 'ETIMEDOUT':
       return new ConnectionError(`timed out connecting to ${where}`, 'check network access and the port', { cause: err });
     case '28P01':
-      return new ConnectionError(`password authentication failed for user "${s.user}" at ${where}`, 'check the password (PGPASSWORD or the URL)', { cause: err });
+      return new ConnectionError(`password authentication failed for user "${s.user}" at ${where}`,
+        s.passfile ? `the password came from ${s.passfile}: check its line for this host, port, database and user` : 'check the password (the URL, PGPASSWORD, or PGPASSFILE / ~/.pgpass)', { cause: err });
     case '28000':
       return new ConnectionError(`the server refused user "${s.user}": ${msg}`, 'check pg_hba.conf and the user name', { cause: err });
     case '3D000':

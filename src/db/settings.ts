@@ -1,4 +1,6 @@
+import { parse as parseConnectionString } from 'pg-connection-string';
 import { UsageError } from '../errors';
+import { pgpassPassword } from './pgpass';
 
 /** Where to connect, resolved from flag, then DATABASE_URL, then libpq's PG* variables. */
 export interface ConnectionSettings {
@@ -12,43 +14,70 @@ export interface ConnectionSettings {
   source: 'flag' | 'DATABASE_URL' | 'PG*';
   /** A URL safe to print: the password is never part of it. */
   display: string;
+  /** The pgpass file the password was read from, when it came from one (for the hint of a refusal). */
+  passfile?: string;
 }
 
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 const SSL_MODES: readonly SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+const URL_SHAPE = 'expected postgres://user[:password]@host[:port]/database[?sslmode=...]';
 
 /** Replaces any password in a URL-ish string or free text, so errors can quote input safely. */
 export function redactUrl(text: string): string {
-  return text.replace(/(postgres(?:ql)?:\/\/[^:/?#@\s]*):[^@\s]*@/gi, '$1:***@');
+  return text
+    // user:password@ up to the last @ of the word: more than the password rather than less
+    // when it holds an unencoded @ or /.
+    .replace(/(postgres(?:ql)?:\/\/[^:/?#@\s]*):\S*@/gi, '$1:***@')
+    // libpq also takes ?password=… as a parameter.
+    .replace(/([?&]password=)[^&#\s]*/gi, '$1***');
 }
 
-export function resolveSettings(databaseUrl: string | undefined, env: NodeJS.ProcessEnv = process.env): ConnectionSettings {
-  if (databaseUrl !== undefined && databaseUrl !== '') return fromUrl(databaseUrl, 'flag', env);
-  if (env.DATABASE_URL) return fromUrl(env.DATABASE_URL, 'DATABASE_URL', env);
-  return fromPgEnv(env);
+/**
+ * Flag, else DATABASE_URL, else PG* variables; the password from the URL or PGPASSWORD,
+ * else from the pgpass file (PGPASSFILE or ~/.pgpass), as libpq looks it up.
+ * `warn` hears what libpq would warn about (an unsafe pgpass file).
+ */
+export function resolveSettings(databaseUrl: string | undefined, env: NodeJS.ProcessEnv = process.env, warn: (message: string) => void = () => undefined): ConnectionSettings {
+  const s = databaseUrl !== undefined && databaseUrl !== ''
+    ? fromUrl(databaseUrl, 'flag', env)
+    : env.DATABASE_URL ? fromUrl(env.DATABASE_URL, 'DATABASE_URL', env) : fromPgEnv(env);
+  if (s.password) return s;
+  const found = pgpassPassword(s, env, warn);
+  return found ? { ...s, password: found.password, passfile: found.file } : { ...s, password: undefined };
 }
 
 function fromUrl(raw: string, source: 'flag' | 'DATABASE_URL', env: NodeJS.ProcessEnv): ConnectionSettings {
-  let url: URL;
+  const from = source === 'flag' ? '--database-url' : 'DATABASE_URL';
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(raw)?.[1];
+  if (!/^postgres(ql)?:\/\//i.test(raw)) {
+    throw new UsageError(scheme ? `invalid database URL: scheme "${scheme}" is not postgres:// or postgresql://` : `invalid database URL from ${from}: ${redactUrl(raw)}`, URL_SHAPE);
+  }
+  // libpq refuses a "%" not followed by two hex digits, and %00; pg-connection-string would
+  // quietly keep such a "%" as it is. The token is not quoted: it may be part of the password.
+  if (/%(?![0-9a-f]{2})|%00/i.test(raw)) {
+    throw new UsageError(`invalid database URL from ${from}: bad %-encoding in ${redactUrl(raw)}`,
+      'a "%" in a URL must start %XX with two hex digits: write a literal % as %25, @ as %40, : as %3A, / as %2F');
+  }
+  let parsed: ReturnType<typeof parseConnectionString>;
   try {
-    // libpq allows an empty host (postgres://user@/db?host=/socket/dir); WHATWG URL does not.
-    url = new URL(raw.replace(/^(postgres(?:ql)?:\/\/(?:[^@/?#]*@)?)(?=[/?])/i, '$1localhost'));
-  } catch {
-    throw new UsageError(`invalid database URL from ${source === 'flag' ? '--database-url' : 'DATABASE_URL'}: ${redactUrl(raw)}`,
-      'expected postgres://user[:password]@host[:port]/database[?sslmode=...]');
+    // Spaces encoded first, so the library's own repair of unencoded input never runs;
+    // libpq semantics for sslmode, and no deprecation warning on stderr.
+    parsed = parseConnectionString(raw.replace(/ /g, '%20'), { useLibpqCompat: true });
+  } catch (err) {
+    // Its own words for what libpq would refuse too (verify-ca without sslrootcert, an unreadable sslrootcert).
+    const reason = err instanceof TypeError ? '' : `: ${redactUrl(String((err as Error).message).replace(/^SECURITY WARNING: /, '').split(/(?<=\.)\s|\n/)[0])}`;
+    throw new UsageError(`invalid database URL from ${from}: ${redactUrl(raw)}${reason}`, URL_SHAPE, { cause: err });
   }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new UsageError(`invalid database URL: scheme "${url.protocol.replace(/:$/, '')}" is not postgres:// or postgresql://`,
-      'expected postgres://user[:password]@host[:port]/database');
-  }
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   const errors: string[] = [];
-  const port = url.port ? Number(url.port) : Number(env.PGPORT || 5432);
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) errors.push(`port "${url.port}" is not a port number`);
-  const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || env.PGDATABASE || '';
-  const user = decodeURIComponent(url.username) || env.PGUSER || 'postgres';
-  const host = url.searchParams.get('host') || decodeURIComponent(url.hostname) || env.PGHOST || 'localhost';
-  const password = url.password ? decodeURIComponent(url.password) : env.PGPASSWORD || undefined;
-  const sslmode = parseSslMode(url.searchParams.get('sslmode') ?? env.PGSSLMODE, errors);
+  const portText = text(parsed.port);
+  const port = portText ? Number(portText) : Number(env.PGPORT || 5432);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) errors.push(`port "${portText ?? env.PGPORT}" is not a port number`);
+  const database = text(parsed.database) ?? text(parsed.dbname) ?? env.PGDATABASE ?? '';
+  const user = text(parsed.user) ?? env.PGUSER ?? 'postgres';
+  const host = text(parsed.host) ?? env.PGHOST ?? 'localhost';
+  const password = text(parsed.password) ?? text(env.PGPASSWORD);
+  const sslmode = parseSslMode(text(parsed.sslmode) ?? env.PGSSLMODE, errors);
   if (!database) errors.push('no database name in the URL (…/DATABASE)');
   if (errors.length) throw new UsageError(`invalid database URL ${redactUrl(raw)}: ${errors.join('; ')}`);
   return { host, port, user, password, database, sslmode, source, display: displayUrl(user, host, port, database, sslmode) };
@@ -77,7 +106,8 @@ function parseSslMode(value: string | null | undefined, errors: string[]): SslMo
 }
 
 function displayUrl(user: string, host: string, port: number, database: string, sslmode: SslMode): string {
-  const h = host.startsWith('/') ? `localhost/${encodeURIComponent(database)}?host=${encodeURIComponent(host)}` : `${host}:${port}/${encodeURIComponent(database)}`;
+  const name = host.includes(':') ? `[${host}]` : host;
+  const h = host.startsWith('/') ? `localhost/${encodeURIComponent(database)}?host=${encodeURIComponent(host)}` : `${name}:${port}/${encodeURIComponent(database)}`;
   const ssl = sslmode === 'prefer' ? '' : `${h.includes('?') ? '&' : '?'}sslmode=${sslmode}`;
   return `postgres://${encodeURIComponent(user)}@${h}${ssl}`;
 }

@@ -9,7 +9,7 @@ import { serverFacts } from '../db/server-facts';
 import type { Session } from '../db/session';
 import { BlockedError } from '../errors';
 import { refuseSyntaxErrors } from './syntax';
-import type { Unit } from './units';
+import { refuseBlank, type Unit } from './units';
 
 export interface PreflightOptions {
   session: Session;
@@ -18,7 +18,7 @@ export interface PreflightOptions {
 }
 
 /**
- * Before anything runs: every pending unit's up and down steps parse in the server's grammar
+ * Before anything runs: no pending up step is empty; every pending unit's up and down steps parse in the server's grammar
  * (a syntax error blocks with file:line:column); a unit with statements that cannot run in a
  * transaction is marked to run outside one (the table of statement kinds, as `plan` says), and
  * cannot be part of a dry run or a single transaction, nor can a unit using an enum value an
@@ -26,6 +26,7 @@ export interface PreflightOptions {
  * not, is refused. Returns the units whose transaction mode the analysis changed.
  */
 export async function preflight(pending: Unit[], o: PreflightOptions): Promise<Map<string, Unit>> {
+  refuseBlank(pending, 'up');
   const server = await serverFacts(o.session);
   const files = pending.flatMap((u) => [u.up, ...(u.down ? [u.down] : [])]).map((f) => ({ file: f.path, text: f.text }));
   await refuseSyntaxErrors(o.session, files, server.major, 'nothing was run');

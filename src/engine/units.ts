@@ -1,6 +1,8 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { blankSteps } from '../analysis/blank';
 import { markedNoTransaction } from '../analysis/transaction';
 import { UsageError } from '../errors';
 
@@ -60,16 +62,50 @@ const RESERVED = new Set(['up']);
 const ACCEPTED = 'NNNN_name.sql (name: letters, digits, _, - and dots), with optional NNNN_name.down.sql, .precheck.sql, .verify.sql, .behaviour.sql and .expect.json beside it';
 const PHASE_DIR = /^(\d+)-([a-z0-9][a-z0-9-]*)$/;
 
-export function checksum(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+/** sha256 of a file's bytes, the basis of drift detection (for valid UTF-8, the same as of its text). */
+export function checksum(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
-function read(file: string): UnitFile {
+function readBytes(file: string): Buffer {
   try {
-    return { path: file, text: readFileSync(file, 'utf8') };
+    return readFileSync(file);
   } catch (err) {
     throw new UsageError(`cannot read ${file}: ${(err as Error).message}`, undefined, { cause: err });
   }
+}
+
+/**
+ * A file's text. Bytes that are not UTF-8 are refused: decoding them would send U+FFFD to
+ * the server in their place, so the database would hold other text than the file.
+ */
+function decode(file: string, bytes: Buffer): string {
+  if (isUtf8(bytes)) return bytes.toString('utf8');
+  const at = firstInvalidByte(bytes);
+  const line = bytes.subarray(0, at).reduce((n, b) => (b === 0x0a ? n + 1 : n), 1);
+  throw new UsageError(`${file} is not valid UTF-8: byte 0x${bytes[at].toString(16).padStart(2, '0')} at offset ${at} (line ${line}) does not start a UTF-8 character`,
+    `convert the file to UTF-8, e.g. iconv -f LATIN1 -t UTF-8 ${path.basename(file)} > converted.sql`);
+}
+
+/** Offset of the first byte of the first invalid sequence; up to it, the lossy decode matches byte for byte. */
+function firstInvalidByte(bytes: Buffer): number {
+  let at = 0;
+  for (const ch of bytes.toString('utf8')) {
+    const replaced = ch === '\uFFFD' && !(bytes[at] === 0xef && bytes[at + 1] === 0xbf && bytes[at + 2] === 0xbd);
+    if (replaced) return at;
+    at += Buffer.byteLength(ch);
+  }
+  return at;
+}
+
+function read(file: string): UnitFile {
+  return { path: file, text: decode(file, readBytes(file)) };
+}
+
+/** An up step and the checksum of its bytes. */
+function readUp(file: string): { up: UnitFile; checksum: string } {
+  const bytes = readBytes(file);
+  return { up: { path: file, text: decode(file, bytes) }, checksum: checksum(bytes) };
 }
 
 function readIfExists(file: string, known?: ReadonlySet<string>): UnitFile | undefined {
@@ -147,7 +183,7 @@ export function loadMigrations(dir: string): Unit[] {
     }
     byNumber.set(number, file);
     const stem = f.stem;
-    const up = read(path.join(dir, file));
+    const { up, checksum: sum } = readUp(path.join(dir, file));
     const expectFile = readIfExists(path.join(dir, `${stem}.expect.json`), names);
     units.push({
       name: stem,
@@ -161,7 +197,7 @@ export function loadMigrations(dir: string): Unit[] {
       behaviour: readIfExists(path.join(dir, `${stem}.behaviour.sql`), names),
       expect: expectFile && parseJson<Expectations>(expectFile),
       expectFile,
-      checksum: checksum(up.text),
+      checksum: sum,
       dependsOn: [],
       skippable: false,
       transactional: !markedNoTransaction(up.text),
@@ -216,7 +252,7 @@ export function loadPhases(dir: string, migrations: Unit[]): Unit[] {
     }
     const upPath = path.join(base, 'up.sql');
     if (!existsSync(upPath)) throw new UsageError(`phase ${folder} has neither up.sql nor a "migration" in phase.json`);
-    const up = read(upPath);
+    const { up, checksum: sum } = readUp(upPath);
     const expectFile = readIfExists(path.join(base, 'expect.json'));
     units.push({
       name: folder,
@@ -230,12 +266,20 @@ export function loadPhases(dir: string, migrations: Unit[]): Unit[] {
       behaviour: readIfExists(path.join(base, 'behaviour.sql')),
       expect: expectFile && parseJson<Expectations>(expectFile),
       expectFile,
-      checksum: checksum(up.text),
+      checksum: sum,
       transactional: !markedNoTransaction(up.text),
       ...common,
     });
   }
   return units;
+}
+
+/** Before a run: an up step (or, for a rollback, a down step) that holds no statement is refused, naming each file. */
+export function refuseBlank(units: readonly Unit[], step: 'up' | 'down'): void {
+  const blank = units.flatMap(blankSteps).filter((f) => f.rule === (step === 'up' ? 'empty-unit' : 'empty-down'));
+  if (blank.length === 0) return;
+  throw new UsageError(blank.map((f) => f.message).join('; '),
+    step === 'up' ? 'write the change into the file, or delete it' : 'write the down step, or delete the file if the unit cannot be undone');
 }
 
 /** Finds a unit by full name, number prefix ("0024", "5") or phase folder name. */

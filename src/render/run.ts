@@ -80,7 +80,9 @@ export function renderRunMarkdown(title: string, r: RunResult, more: string[] = 
 
 export type OutputFormat = 'text' | 'json' | 'markdown';
 
-/** A run in the chosen format; `extra` adds keys to its JSON. */
-export function renderRun(title: string, r: RunResult, format: OutputFormat, extra: Record<string, unknown> = {}): string {
-  return format === 'json' ? json(runJson(r, extra)) : format === 'markdown' ? renderRunMarkdown(title, r) : renderRunText(title, r);
+/** A run in the chosen format; `extra` adds keys to its JSON, `warnings` lines to its text and Markdown. */
+export function renderRun(title: string, r: RunResult, format: OutputFormat, extra: Record<string, unknown> = {}, warnings: readonly string[] = []): string {
+  if (format === 'json') return json(runJson(r, extra));
+  if (format === 'markdown') return renderRunMarkdown(title, r, warnings.length ? ['', '## Warnings', '', ...warnings.map((w) => `- ${w}`)] : []);
+  return renderRunText(title, r, warnings.map((w) => `warning: ${w}`));
 }

@@ -1,15 +1,13 @@
 import type { Session } from '../db/session';
+import { WRITE_CHECK, writeCheck, type WriteFacts } from '../db/writable';
 import { isApplied, type UnitRecord } from '../engine/history';
 import { drifted } from '../engine/sequence';
 import type { Unit } from '../engine/units';
 import { TASK } from './expectations';
 import type { TaskCheck } from './tasks';
 
-export interface ServerFacts {
+export interface ServerFacts extends WriteFacts {
   serverVersion: string;
-  transactionReadOnly: boolean;
-  defaultTransactionReadOnly: boolean;
-  inRecovery: boolean;
   invalidIndexes: Array<{ index: string; table: string }>;
   partitioned: PartitionFacts[];
 }
@@ -60,12 +58,8 @@ export function readinessChecks(facts: ServerFacts, units: readonly Unit[], stat
   const add = (name: string, ok: boolean, detail: string, how: { expected: string; query: string }, unit?: string) =>
     out.push({ task: TASK.readiness, name, status: ok ? 'pass' : 'fail', detail, source: 'readiness', ...(unit ? { unit } : {}), ...how });
 
-  const ro = [
-    facts.inRecovery ? 'the server is a standby in recovery (pg_is_in_recovery())' : '',
-    facts.transactionReadOnly ? 'transaction_read_only is on' : '',
-    facts.defaultTransactionReadOnly ? 'default_transaction_read_only is on' : '',
-  ].filter(Boolean);
-  add('database accepts writes', ro.length === 0, ro.length ? ro.join('; ') : 'not in recovery; transaction_read_only and default_transaction_read_only are off', HOW.writes);
+  const writes = writeCheck(facts);
+  add(WRITE_CHECK, writes.ok, writes.detail, HOW.writes);
 
   const bad = facts.invalidIndexes;
   add('no invalid index', bad.length === 0, bad.length

@@ -44,6 +44,13 @@ describe('migrate plan on the baseline', () => {
     expect(body.findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
   });
 
+  test('a lock is listed once per table and mode, at its first line, however many statements take it', async () => {
+    const p = migrationsProject({ '0001_load.sql': "insert into users (email) values ('a@x');\ninsert into users (email) values ('b@x');\nupdate users set email = email;\ninsert into users (email) values ('c@x');\n" });
+    const run = await cli('--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir, 'plan', '--json');
+    const locks = run.json().units[0].locks.map((l: { table: string; lock: string; line: number }) => [l.table, l.lock, l.line]);
+    expect(locks).toEqual([['public.users', 'ROW EXCLUSIVE', 1]]);
+  });
+
   test('the text and Markdown renderings say BLOCKED and name the gaps', async () => {
     const text = await cli(...SHIPPED, 'plan');
     expect(text.stdout).toMatch(/BLOCKED/);

@@ -3,12 +3,16 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT } from '../harness/project';
-import { freshDatabase } from '../harness/database';
+import { adminUrl, freshDatabase } from '../harness/database';
+import { startPasswordGate } from '../harness/password-gate';
 import { runCli } from '../harness/cli';
+import { runOnTerminal } from '../harness/bin';
 import { openTempDir, tempDir } from '../harness/tmp';
 
 const run = promisify(execFile);
 const BIN = path.join(ROOT, 'bin', 'migrate.js');
+/** What the password gate in front of the --schema-from source accepts; never on a command line or in output. */
+const DUMP_PASSWORD = 'dump:pa\\ss w0rd';
 
 // The rehearsals here make their servers' folders in a TMPDIR of their own, so that other
 // programs' embedded servers in /tmp are not counted as theirs.
@@ -50,6 +54,14 @@ describe('migrate rehearse (the built CLI, as `npm start` runs it)', () => {
     expect(existsSync(dataDir)).toBe(false);
     expect(postgresProcessesUnder([dataDir])).toEqual([]);
     expect(rehearsalDirs().filter((d) => !before.has(d))).toEqual([]);
+  });
+
+  test('on a terminal each step is printed once (no progress log beside the steps)', async () => {
+    const term = await runOnTerminal(`migrate rehearse --report '${path.join(work, 'term.md')}'`, { env: { TMPDIR: TMP } });
+    expect(term.code).toBe(0);
+    expect(term.stdout.match(/load baseline/g)).toHaveLength(1);
+    expect(term.stdout.match(/✓ remediate +\d+ ms/g)).toHaveLength(1);
+    expect(term.stdout).toMatch(/REHEARSAL PASSED/);
   });
 
   test('a failing story exits 1 naming the step, and still removes the server', async () => {
@@ -99,8 +111,26 @@ describe('migrate rehearse (the built CLI, as `npm start` runs it)', () => {
       } catch {
         dumpMajor = 0;
       }
-      const r = await run('node', [BIN, 'rehearse', '--schema-from', source.url, '--report', report], { cwd: ROOT, env, timeout: 120000 }).then(
-        (ok) => ({ code: 0, stdout: ok.stdout }), (e) => ({ code: e.code as number, stdout: String(e.stdout) }));
+      // Through a gate that demands a password (the test server may trust everyone), and with
+      // a pg_dump on PATH that records its command line, as `ps` would show it, then runs the real one.
+      const gate = await startPasswordGate(adminUrl(), { [decodeURIComponent(new URL(adminUrl()).username)]: DUMP_PASSWORD });
+      const shim = tempDir('pg-dump-shim-');
+      const realDump = dumpMajor ? execFileSync('sh', ['-c', 'command -v pg_dump'], { encoding: 'utf8' }).trim() : undefined;
+      if (realDump) {
+        writeFileSync(path.join(shim, 'pg_dump'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${shim}/argv'\nexec '${realDump}' "$@"\n`, { mode: 0o755 });
+      }
+      const r = await run('node', [BIN, 'rehearse', '--schema-from', gate.url(source.name, DUMP_PASSWORD), '--report', report], { cwd: ROOT, env: { ...env, PATH: `${shim}:${process.env.PATH}` }, timeout: 120000 })
+        .then((ok) => ({ code: 0, stdout: ok.stdout }), (e) => ({ code: e.code as number, stdout: String(e.stdout) }))
+        .finally(() => gate.close());
+      expect(r.stdout).not.toContain(DUMP_PASSWORD);
+      expect(gate.attempts().filter((a) => !a.ok)).toEqual([]);
+      if (realDump) {
+        const argv = readFileSync(path.join(shim, 'argv'), 'utf8');
+        const dbname = /--schema-only .*--dbname (postgres:\/\/\S+@127\.0\.0\.1:\d+\/\S*)/.exec(argv)?.[1];
+        expect(dbname).toBeDefined();
+        expect(new URL(dbname!).password).toBe('');
+        expect(argv).not.toContain(DUMP_PASSWORD);
+      }
       if (dumpMajor >= v) {
         expect(r.code).toBe(0);
         expect(r.stdout).toMatch(/✓ copy schema .*schema of postgres:\/\/postgres@/);
@@ -110,8 +140,7 @@ describe('migrate rehearse (the built CLI, as `npm start` runs it)', () => {
         expect(r.code).toBe(1);
         expect(r.stdout).toMatch(dumpMajor === 0 ? /needs pg_dump, which is not installed/ : /✗ copy schema .*pg_dump of postgres:\/\/.* failed: .*\(pg_dump must be at least the source server version\)/);
       }
-      const u = new URL(source.url);
-      if (u.password) expect(r.stdout).not.toContain(u.password);
+      expect(r.stdout).not.toMatch(/password authentication failed/);
     } finally {
       await source.drop();
     }

@@ -47,3 +47,44 @@ export async function freshDatabase(label = 'db'): Promise<TestDatabase> {
     },
   };
 }
+
+export interface OwnedDatabase {
+  /** The database, and the admin's connection to it (db.url is the admin's URL). */
+  db: TestDatabase;
+  /** A login role that owns the database and is nothing more: no superuser, no CREATEROLE. */
+  owner: string;
+  /** The owner's URL of the database (with a password, for servers that check them). */
+  ownerUrl: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh database owned by a fresh non-superuser login role, as many production databases are. */
+export async function ownedDatabase(label: string): Promise<OwnedDatabase> {
+  const owner = `t_owner_${randomBytes(4).toString('hex')}`;
+  const password = randomBytes(9).toString('base64url');
+  const admin = postgres(adminUrl(), { max: 1, onnotice: () => undefined });
+  try {
+    await admin.unsafe(`create role "${owner}" login password '${password}'`);
+  } finally {
+    await admin.end();
+  }
+  const db = await freshDatabase(label);
+  await db.sql.unsafe(`alter database "${db.name}" owner to "${owner}"`);
+  const u = new URL(db.url);
+  u.username = owner;
+  u.password = password;
+  return {
+    db,
+    owner,
+    ownerUrl: u.toString(),
+    async drop() {
+      await db.drop();
+      const a = postgres(adminUrl(), { max: 1, onnotice: () => undefined });
+      try {
+        await a.unsafe(`drop role if exists "${owner}"`);
+      } finally {
+        await a.end();
+      }
+    },
+  };
+}

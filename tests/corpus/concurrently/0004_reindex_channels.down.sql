@@ -1,1 +1,2 @@
--- REINDEX changes no definition: nothing to undo.
+-- Rebuilding the index again is as close to an inverse as a rebuild has.
+REINDEX INDEX CONCURRENTLY idx_channels_team_id_display_name;

@@ -1,1 +1,2 @@
--- CLUSTER changes no definition: nothing to undo.
+-- CLUSTER; changed no definition: re-cluster big on the index 0002 chose.
+CLUSTER big;

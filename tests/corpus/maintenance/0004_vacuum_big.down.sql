@@ -1,1 +1,2 @@
--- VACUUM changes no definition: nothing to undo.
+-- VACUUM changes no definition; the inverse is to refresh the statistics again.
+VACUUM (ANALYZE) big;

@@ -1,1 +1,0 @@
--- the old names are gone: nothing to restore.

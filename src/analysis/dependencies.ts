@@ -7,7 +7,8 @@ import * as tables from './deps/tables';
 import * as objects from './deps/objects';
 import * as acl from './deps/acl';
 import * as drops from './deps/drop';
-import type { AnalysisOptions, Gap, ObjectRef, ParsedStatement, StatementDeps } from './types';
+import { lineAt } from './lines';
+import type { AnalysisOptions, Gap, ObjectRef, Opaque, ParsedStatement, StatementDeps } from './types';
 
 export type { ObjectRef, StatementDeps, Gap } from './types';
 
@@ -37,6 +38,7 @@ const HANDLERS: Record<string, Handler> = {
   CreateRoleStmt: objects.createRole,
   DropRoleStmt: objects.dropRole,
   DoStmt: objects.doBlock,
+  CallStmt: objects.call,
   CreateExtensionStmt: objects.createExtension,
   VariableSetStmt: objects.variableSet,
   GrantStmt: acl.grant,
@@ -83,9 +85,13 @@ export function statementDeps(stmt: ParsedStatement, opts: AnalysisOptions = {})
   }
   const doStmt = stmt.node?.DoStmt;
   if (doStmt) {
+    // What the block's own SQL creates or drops is there (or gone) afterwards, whichever branch
+    // ran; what that SQL references is only needed on a branch, so it is not a need.
     const inner = new DepsCollector(names);
-    for (const el of embeddedStatements(doStmt)) collect(el, inner);
-    inner.result().creates.forEach((c) => d.mayCreate(c));
+    for (const el of embeddedStatements(doStmt).statements) collect(el, inner);
+    const r = inner.result();
+    r.drops.forEach((x) => d.drop(x));
+    r.creates.forEach((c) => d.create(c));
   }
   return d.result();
 }
@@ -99,9 +105,11 @@ export interface GapUnit {
 const keyOf = (r: ObjectRef): string => `${r.kind}:${r.name}`;
 
 /**
- * Objects that units need but neither the database (`exists`) nor an earlier
- * statement provides, in unit order. Each (unit, kind, name) is reported once,
- * at its first line. A DROP makes an object unavailable again.
+ * Objects that units need but neither the database (`exists`) nor an earlier statement
+ * provides, in unit order, each reported at the line of its first reference. Each (unit,
+ * kind, name) is reported once. A DROP makes an object unavailable again. After a statement
+ * the analysis cannot see into (dynamic SQL, an unknown extension, CALL) a missing object of
+ * a kind it may create is `uncertain`, naming that statement: a warning, not a gap.
  */
 export function findGaps(
   units: GapUnit[],
@@ -125,8 +133,7 @@ export function findGaps(
   };
 
   const gaps: Gap[] = [];
-  const maybe = new Map<string, { unit: string; file: string; line: number }>();
-  let opaqueSeen = false;
+  const opaque: Array<Opaque & { unit: string; file: string; line: number }> = [];
   for (const unit of units) {
     const reported = new Set<string>();
     let searchPath = opts.searchPath ?? ['public'];
@@ -136,10 +143,9 @@ export function findGaps(
         const k = keyOf(need);
         if (reported.has(k) || candidates(need, searchPath).some(available)) continue;
         reported.add(k);
-        const gap: Gap = { unit: unit.unit, file: unit.file, line: stmt.line, kind: need.kind, name: need.name };
-        if (opaqueSeen) gap.afterOpaque = true;
-        const hint = maybe.get(k);
-        if (hint) gap.mayBeCreatedBy = hint;
+        const gap: Gap = { unit: unit.unit, file: unit.file, line: lineAt(stmt, need.location), kind: need.kind, name: need.name };
+        const maybe = [...opaque].reverse().find((o) => o.kinds.includes(need.kind));
+        if (maybe) gap.uncertain = { unit: maybe.unit, file: maybe.file, line: maybe.line, reason: maybe.reason };
         gaps.push(gap);
       }
       for (const r of deps.drops) {
@@ -150,24 +156,27 @@ export function findGaps(
         created.add(keyOf(r));
         dropped.delete(keyOf(r));
       }
-      if (deps.opaque) opaqueSeen = true;
-      for (const r of deps.mayCreate ?? []) maybe.set(keyOf(r), { unit: unit.unit, file: unit.file, line: stmt.line });
+      if (deps.opaque) opaque.push({ ...deps.opaque, unit: unit.unit, file: unit.file, line: stmt.line });
       searchPath = searchPathAfter(stmt, searchPath);
     }
   }
   return gaps;
 }
 
-/** An unqualified name resolves through the whole search path (and pg_temp for relations). */
-function candidates(ref: ObjectRef, searchPath: string[]): ObjectRef[] {
+/**
+ * Where an unqualified name may resolve: pg_catalog (searched first unless the path names it),
+ * the unit's search path (and pg_temp for relations), and, as the bare name, wherever the
+ * database's own search path finds it (an extension installed in another schema).
+ */
+export function candidates(ref: ObjectRef, searchPath: string[]): ObjectRef[] {
   if (!ref.implicitSchema) return [ref];
   const bare = ref.name.slice(ref.name.lastIndexOf('.') + 1);
-  const schemas = ref.kind === 'relation' ? ['pg_temp', ...searchPath] : searchPath;
-  return [ref, ...schemas.map((s) => ({ kind: ref.kind, name: `${s}.${bare}` }))];
+  const schemas = ['pg_catalog', ...(ref.kind === 'relation' ? ['pg_temp'] : []), ...searchPath];
+  return [ref, ...schemas.map((s) => ({ kind: ref.kind, name: `${s}.${bare}` })), { kind: ref.kind, name: bare }];
 }
 
 /** `SET [LOCAL] search_path` changes how later statements of the unit resolve names. */
-function searchPathAfter(stmt: ParsedStatement, current: string[]): string[] {
+export function searchPathAfter(stmt: ParsedStatement, current: string[]): string[] {
   const set = stmt.node?.VariableSetStmt;
   if (!set || set.name !== 'search_path') return current;
   if (set.kind !== 'VAR_SET_VALUE') return ['public'];

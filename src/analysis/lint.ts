@@ -6,7 +6,8 @@ import { destructiveUp } from './lint/destructive-up';
 import { volatileCheck } from './lint/volatile-check';
 import { notNullSetNull } from './lint/not-null-set-null';
 import { indexWithoutConcurrently } from './lint/index-without-concurrently';
-import { nonTransactional, nonTransactionalReason } from './lint/non-transactional';
+import { nonTransactional, nonTransactionalReason, type NoTransactionReason } from './lint/non-transactional';
+import { needsSuperuser } from './lint/needs-superuser';
 import type { Finding, ParsedStatement } from './types';
 
 export type { Finding } from './types';
@@ -20,9 +21,10 @@ export const LINT_RULES = [
   'not-null-set-null',
   'index-without-concurrently',
   'non-transactional',
+  'needs-superuser',
 ] as const;
 
-const RULES: Rule[] = [transactionControl, destructiveUp, volatileCheck, notNullSetNull, indexWithoutConcurrently, nonTransactional];
+const RULES: Rule[] = [transactionControl, destructiveUp, volatileCheck, notNullSetNull, indexWithoutConcurrently, nonTransactional, needsSuperuser];
 
 /**
  * Lint the statements of one unit (one file, one direction). Rules see the
@@ -40,13 +42,23 @@ export function lintStatements(file: string, statements: ParsedStatement[], ctx:
   return findings.sort((a, b) => a.line - b.line);
 }
 
-/** True when the unit contains a statement that PostgreSQL will not run inside a transaction block. */
-export function needsNoTransaction(statements: ParsedStatement[], opts: { searchPath?: string[] } = {}): boolean {
+/**
+ * The first reason a unit's statements cannot run in one transaction (a statement PostgreSQL
+ * refuses inside a transaction block, or an enum value used after the statement that added it),
+ * from the table of statement kinds; undefined when the unit may run in a transaction.
+ */
+export function noTransactionReason(statements: ParsedStatement[], opts: { searchPath?: string[]; partitioned?: (table: string) => boolean } = {}): NoTransactionReason | undefined {
   const names = new Names(opts);
   const model = new UnitModel(names);
   for (const stmt of statements) {
-    if (nonTransactionalReason(stmt, model, names)) return true;
+    const r = nonTransactionalReason(stmt, model, names, opts.partitioned);
+    if (r) return r;
     model.observe(stmt);
   }
-  return false;
+  return undefined;
+}
+
+/** True when the unit contains a statement that PostgreSQL will not run inside its transaction. */
+export function needsNoTransaction(statements: ParsedStatement[], opts: { searchPath?: string[] } = {}): boolean {
+  return noTransactionReason(statements, opts) !== undefined;
 }

@@ -2,6 +2,7 @@ import { Node, list, nodeOf, strings, walk } from './ast';
 import { Names } from './names';
 import { addressRef, RELATION_OBJECTS, SUBOBJECTS } from './deps/address';
 import { alterTableCmdLock, describeCmd } from './locks/alter-table';
+import { kindsOf } from './statement-kinds';
 import { LOCK_MODES, type AnalysisOptions, type LockMode, type LockRequest, type ParsedStatement } from './types';
 
 export type { LockMode, LockRequest } from './types';
@@ -57,7 +58,13 @@ class Footprint {
   }
 }
 
-type Handler = (b: Node, f: Footprint) => void;
+/** A statement's form from the table of statement kinds: its label, and the lock it takes on the relation it names. */
+interface Kind {
+  label: string;
+  lock: LockMode;
+}
+
+type Handler = (b: Node, f: Footprint, kind: Kind) => void;
 
 const HANDLERS: Record<string, Handler> = {
   CreateStmt(b, f) {
@@ -94,13 +101,12 @@ const HANDLERS: Record<string, Handler> = {
     f.foreignKeys(b.cmds, table, `foreign key added on ${table}`);
   },
 
-  IndexStmt(b, f) {
-    if (b.concurrent) f.rv(b.relation, 'SHARE UPDATE EXCLUSIVE', 'CREATE INDEX CONCURRENTLY');
-    else f.rv(b.relation, 'SHARE', 'CREATE INDEX (blocks writes until built)');
+  IndexStmt(b, f, k) {
+    f.rv(b.relation, k.lock, b.concurrent ? k.label : `${k.label} (blocks writes until built)`);
   },
 
-  CreateTrigStmt(b, f) {
-    f.rv(b.relation, 'SHARE ROW EXCLUSIVE', `CREATE TRIGGER ${b.trigname}`);
+  CreateTrigStmt(b, f, k) {
+    f.rv(b.relation, k.lock, `${k.label} ${b.trigname}`);
   },
 
   CreatePolicyStmt(b, f) {
@@ -127,8 +133,8 @@ const HANDLERS: Record<string, Handler> = {
     }
   },
 
-  TruncateStmt(b, f) {
-    for (const r of list(b.relations)) f.rv(r.RangeVar, 'ACCESS EXCLUSIVE', 'TRUNCATE');
+  TruncateStmt(b, f, k) {
+    for (const r of list(b.relations)) f.rv(r.RangeVar, k.lock, k.label);
   },
 
   InsertStmt: dml('INSERT'),
@@ -173,28 +179,21 @@ const HANDLERS: Record<string, Handler> = {
     if (b.relation && RELATION_OBJECTS.has(b.objectType)) f.rv(b.relation, 'ACCESS EXCLUSIVE', 'SET SCHEMA');
   },
 
-  VacuumStmt(b, f) {
-    const full = list(b.options).some((o) => nodeOf(o, 'DefElem')?.defname === 'full');
-    const lock: LockMode = b.is_vacuumcmd && full ? 'ACCESS EXCLUSIVE' : 'SHARE UPDATE EXCLUSIVE';
-    const what = b.is_vacuumcmd ? (full ? 'VACUUM FULL' : 'VACUUM') : 'ANALYZE';
-    for (const r of list(b.rels)) f.rv(r.VacuumRelation?.relation, lock, what);
+  VacuumStmt(b, f, k) {
+    for (const r of list(b.rels)) f.rv(r.VacuumRelation?.relation, k.lock, k.label);
   },
 
-  ReindexStmt(b, f) {
-    const concurrently = list(b.params).some((o) => nodeOf(o, 'DefElem')?.defname === 'concurrently');
-    if (b.kind === 'REINDEX_OBJECT_TABLE') {
-      f.rv(b.relation, concurrently ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE', `REINDEX TABLE${concurrently ? ' CONCURRENTLY' : ''}`);
-    } else if (b.kind === 'REINDEX_OBJECT_INDEX') {
-      f.rv(b.relation, concurrently ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE', 'REINDEX INDEX (its table gets SHARE)');
-    }
+  ReindexStmt(b, f, k) {
+    const what = b.kind === 'REINDEX_OBJECT_TABLE' ? 'TABLE' : b.kind === 'REINDEX_OBJECT_INDEX' ? 'INDEX (its table gets SHARE)' : undefined;
+    if (what) f.rv(b.relation, k.lock, k.label.includes('CONCURRENTLY') ? `REINDEX ${what.split(' ')[0]} CONCURRENTLY` : `REINDEX ${what}`);
   },
 
-  ClusterStmt(b, f) {
-    if (b.relation) f.rv(b.relation, 'ACCESS EXCLUSIVE', 'CLUSTER');
+  ClusterStmt(b, f, k) {
+    if (b.relation) f.rv(b.relation, k.lock, k.label);
   },
 
-  RefreshMatViewStmt(b, f) {
-    f.rv(b.relation, b.concurrent ? 'EXCLUSIVE' : 'ACCESS EXCLUSIVE', `REFRESH MATERIALIZED VIEW${b.concurrent ? ' CONCURRENTLY' : ''}`);
+  RefreshMatViewStmt(b, f, k) {
+    f.rv(b.relation, k.lock, k.label);
   },
 
   ViewStmt(b, f) {
@@ -209,9 +208,9 @@ const HANDLERS: Record<string, Handler> = {
 
 /** INSERT/UPDATE/DELETE/MERGE: ROW EXCLUSIVE on the target, ACCESS SHARE on what they read. */
 function dml(verb: string): Handler {
-  return (b, f) => {
+  return (b, f, k) => {
     f.reads({ ...b, relation: undefined }, `read by ${verb}`);
-    f.rv(b.relation, 'ROW EXCLUSIVE', verb);
+    f.rv(b.relation, k.lock, verb);
   };
 }
 
@@ -226,6 +225,7 @@ export function lockFootprint(stmt: ParsedStatement, opts: AnalysisOptions = {})
   const handler = kind ? HANDLERS[kind] : undefined;
   if (!handler) return [];
   const f = new Footprint(new Names(opts));
-  handler(stmt.node[kind], f);
+  const k = kindsOf(stmt.node).find((x) => x.lock);
+  handler(stmt.node[kind], f, { label: k?.label ?? kind, lock: k?.lock ?? 'ACCESS EXCLUSIVE' });
   return f.result();
 }

@@ -45,8 +45,8 @@ export class Names {
   /** A RangeVar body. Temporary relations live in pg_temp. */
   relation(rv: Node): ObjectRef | undefined {
     if (!rv || typeof rv.relname !== 'string') return undefined;
-    if (!rv.schemaname && rv.relpersistence === 't') return { kind: 'relation', name: `pg_temp.${rv.relname}` };
-    return this.qualify(rv.schemaname ? [rv.schemaname, rv.relname] : [rv.relname], 'relation');
+    if (!rv.schemaname && rv.relpersistence === 't') return at({ kind: 'relation', name: `pg_temp.${rv.relname}` }, rv.location);
+    return at(this.qualify(rv.schemaname ? [rv.schemaname, rv.relname] : [rv.relname], 'relation'), rv.location);
   }
 
   /** A relation from a String list such as a COMMENT or DROP target. */
@@ -57,8 +57,8 @@ export class Names {
   /** A TypeName body, or undefined when the type is built in. `%TYPE` refers to a table. */
   type(tn: Node): ObjectRef | undefined {
     const parts = strings(tn?.names);
-    if (tn?.pct_type) return this.relationFromList(parts.slice(0, -1));
-    return this.typeFromList(parts);
+    if (tn?.pct_type) return at(this.relationFromList(parts.slice(0, -1)), tn.location);
+    return at(this.typeFromList(parts), tn?.location);
   }
 
   typeFromList(parts: string[]): ObjectRef | undefined {
@@ -81,7 +81,7 @@ export class Names {
   /** A RoleSpec body; PUBLIC, CURRENT_USER, SESSION_USER, CURRENT_ROLE are not roles to find. */
   role(spec: Node): ObjectRef | undefined {
     if (!spec || spec.roletype !== 'ROLESPEC_CSTRING' || typeof spec.rolename !== 'string') return undefined;
-    return this.roleName(spec.rolename);
+    return at(this.roleName(spec.rolename), spec.location);
   }
 
   roleName(name: string): ObjectRef | undefined {
@@ -98,6 +98,11 @@ export class Names {
     if (ref.kind !== 'relation' && ref.kind !== 'type' && ref.kind !== 'function') return undefined;
     return this.schema(ref.name.slice(0, ref.name.lastIndexOf('.')));
   }
+}
+
+/** The ref with the byte offset of the reference in the file, when the parser gave one. */
+export function at(ref: ObjectRef | undefined, location: unknown): ObjectRef | undefined {
+  return ref && typeof location === 'number' ? { ...ref, location } : ref;
 }
 
 function isBuiltinType(name: string): boolean {

@@ -17,6 +17,15 @@ interface RawStmt {
   stmt_len?: number;
 }
 
+/** A PostgreSQL grammar: the parser of one server major. */
+export interface Grammar {
+  major: number;
+  parse(sql: string): Promise<{ stmts?: RawStmt[] }>;
+}
+
+/** PostgreSQL 17's, which every analysis reads its parse trees from. */
+export const GRAMMAR_17: Grammar = { major: 17, parse: pgParse };
+
 /** A file is parsed in pieces of about this many characters (see parseSql). */
 const PIECE_CHARS = 256 * 1024;
 /** Pieces joined again (a cut inside a BEGIN ATOMIC body, say) grow to this at most; past it, the error stands. */
@@ -43,7 +52,7 @@ export async function parseSql(file: string, text: string): Promise<ParseResult>
 }
 
 /** With keep false only the verdict is wanted: the statements are not held (a syntax check of a large file). */
-async function parseInPieces(file: string, text: string, keep: boolean): Promise<ParseResult> {
+async function parseInPieces(file: string, text: string, keep: boolean, grammar: Grammar = GRAMMAR_17): Promise<ParseResult> {
   const source = new SourceText(text);
   // libpg-query rejects whitespace-only input; a file of only comments parses to nothing.
   if (skipTrivia(text, 0) >= text.length) return { ok: true, statements: [] };
@@ -57,7 +66,7 @@ async function parseInPieces(file: string, text: string, keep: boolean): Promise
       const piece = to - at.from === text.length ? source : new SourceText(text.slice(at.from, to));
       if (skipTrivia(piece.text, 0) >= piece.text.length) break;
       try {
-        const tree: { stmts?: RawStmt[] } = await pgParse(piece.text);
+        const tree = await grammar.parse(piece.text);
         for (const raw of tree.stmts ?? []) {
           if (!keep) continue;
           if (at.byte > 0) shiftLocations(raw.stmt, at.byte);
@@ -177,16 +186,16 @@ const SEPARATOR = '\n;\n';
 const BATCH_CHARS = 4 * PIECE_CHARS;
 
 /**
- * Syntax-checks many files, in file order. Small files are checked in batches, one parser
- * call each (one WASM round trip instead of one per file); a large one alone, in pieces,
- * without holding its statements.
+ * Syntax-checks many files, in file order, in `grammar` (PostgreSQL 17's by default). Small
+ * files are checked in batches, one parser call each (one WASM round trip instead of one per
+ * file); a large one alone, in pieces, without holding its statements.
  */
-export async function syntaxErrors(files: ReadonlyArray<{ file: string; text: string }>): Promise<SqlSyntaxIssue[]> {
+export async function syntaxErrors(files: ReadonlyArray<{ file: string; text: string }>, grammar: Grammar = GRAMMAR_17): Promise<SqlSyntaxIssue[]> {
   const out: SqlSyntaxIssue[] = [];
   let batch: Array<{ file: string; text: string }> = [];
   let size = 0;
   const flush = async () => {
-    out.push(...(await batchSyntaxErrors(batch)));
+    out.push(...(await batchSyntaxErrors(batch, grammar)));
     batch = [];
     size = 0;
   };
@@ -194,7 +203,7 @@ export async function syntaxErrors(files: ReadonlyArray<{ file: string; text: st
     if (skipTrivia(f.text, 0) >= f.text.length) continue;
     if (f.text.length > PIECE_CHARS) {
       await flush();
-      const r = await parseInPieces(f.file, f.text, false);
+      const r = await parseInPieces(f.file, f.text, false, grammar);
       if (!r.ok) out.push(r.error);
       continue;
     }
@@ -211,7 +220,7 @@ export async function syntaxErrors(files: ReadonlyArray<{ file: string; text: st
  * a separator (which would mean an unterminated string or comment ran into the next file),
  * every file parses on its own. Otherwise each file is parsed alone for exact errors.
  */
-async function batchSyntaxErrors(files: ReadonlyArray<{ file: string; text: string }>): Promise<SqlSyntaxIssue[]> {
+async function batchSyntaxErrors(files: ReadonlyArray<{ file: string; text: string }>, grammar: Grammar): Promise<SqlSyntaxIssue[]> {
   if (files.length === 0) return [];
   const joined = files.map((f) => f.text).join(SEPARATOR);
   const separators: number[] = [];
@@ -221,7 +230,7 @@ async function batchSyntaxErrors(files: ReadonlyArray<{ file: string; text: stri
     separators.push(bytes - 2); // the byte offset of the ";"
   }
   try {
-    const tree: { stmts?: RawStmt[] } = await pgParse(joined);
+    const tree = await grammar.parse(joined);
     const total = Buffer.byteLength(joined);
     // Statements and separators are both in file order: one pass finds any statement that spans one.
     let k = 0;
@@ -241,7 +250,7 @@ async function batchSyntaxErrors(files: ReadonlyArray<{ file: string; text: stri
   }
   const out: SqlSyntaxIssue[] = [];
   for (const f of files) {
-    const r = await parseInPieces(f.file, f.text, false);
+    const r = await parseInPieces(f.file, f.text, false, grammar);
     if (!r.ok) out.push(r.error);
   }
   return out;

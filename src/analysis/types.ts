@@ -78,20 +78,23 @@ export interface ObjectRef {
    * (or to pg_temp for relations).
    */
   implicitSchema?: boolean;
+  /** For a need: the byte offset of the reference in the file (where a gap is reported). */
+  location?: number;
+}
+
+/** A statement whose effect the analysis cannot see into, and which kinds of object it may provide. */
+export interface Opaque {
+  /** Why, naming the statement: "the DO block runs dynamic SQL (EXECUTE)". */
+  reason: string;
+  kinds: ObjectKind[];
 }
 
 export interface StatementDeps {
   needs: ObjectRef[];
   creates: ObjectRef[];
   drops: ObjectRef[];
-  /** The statement runs code we cannot see into (DO, CREATE EXTENSION). */
-  opaque?: boolean;
-  /**
-   * For a DO block: objects that SQL written directly in its body would create
-   * (typically `IF NOT EXISTS … THEN CREATE …`). A hint only, as PL/pgSQL runs
-   * them conditionally; never part of `creates`.
-   */
-  mayCreate?: ObjectRef[];
+  /** The statement runs code we cannot see into (dynamic SQL, an unknown extension, a procedure): what follows may rely on it. */
+  opaque?: Opaque;
 }
 
 /** An object a unit needs that neither the database nor an earlier statement provides. */
@@ -101,10 +104,11 @@ export interface Gap {
   line: number;
   kind: ObjectKind;
   name: string;
-  /** An opaque statement (DO block, extension) ran earlier and might provide it. */
-  afterOpaque?: boolean;
-  /** A DO block at this place contains a CREATE for it (e.g. create-if-absent); the caller may accept that. */
-  mayBeCreatedBy?: { unit: string; file: string; line: number };
+  /**
+   * The analysis cannot be sure: an earlier statement it cannot see into (dynamic SQL, an
+   * extension it does not know) may provide it. Such a gap is a warning naming that statement.
+   */
+  uncertain?: { unit: string; file: string; line: number; reason: string };
 }
 
 /** PostgreSQL's table lock modes, weakest first. */

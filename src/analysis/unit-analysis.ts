@@ -1,96 +1,168 @@
-import type { Expectations, Unit } from '../engine/units';
-import { findGaps } from './dependencies';
-import { lintStatements, needsNoTransaction } from './lint';
+import type { Expectations, Unit, UnitFile } from '../engine/units';
+import { candidates, findGaps, searchPathAfter, statementDeps } from './dependencies';
+import { valuesUsedInLaterUnits } from './enum-values';
+import { lintStatements } from './lint';
 import { lockFootprint } from './locks';
+import { Names } from './names';
 import { parseSql } from './parse';
 import { blankSteps } from './blank';
-import { statementDeps } from './dependencies';
+import { createsPartitioned, superuserNeed } from './statement-kinds';
+import { stepTransaction } from './transaction';
 import type { Finding, Gap, LockRequest, ObjectRef, ParsedStatement, SqlSyntaxIssue } from './types';
 
 /** What the database says about the objects the units mention; gathered by the caller in one query. */
 export interface CatalogFacts {
   exists(ref: ObjectRef): boolean;
   /** Estimated rows and bytes of an existing table; undefined when it does not exist. */
-  table(name: string): { rows: number; bytes: number } | undefined;
+  table(name: string): { rows: number; bytes: number; partitioned?: boolean } | undefined;
 }
 
-export interface UnitAnalysis {
-  unit: Unit;
+/** One step of a unit as the parser saw it. */
+export interface ParsedStep {
+  file: UnitFile;
   statements: ParsedStatement[];
   syntaxError?: SqlSyntaxIssue;
   findings: Finding[];
+}
+
+export interface ParsedUnit {
+  unit: Unit;
+  up: ParsedStep;
+  down?: ParsedStep;
+}
+
+/** The analysis of one step (up or down). */
+export interface StepAnalysis {
+  file: string;
+  statements: ParsedStatement[];
+  syntaxError?: SqlSyntaxIssue;
+  /** False when a statement cannot run in a transaction (or the file says so): the runner runs it outside one. */
   transactional: boolean;
+  /** Why not, and where. */
+  outside?: { line: number; reason: string };
   locks: Array<LockRequest & { line: number; rows: number; bytes: number }>;
+  /** Statements only a superuser may run. */
+  superuser: Array<{ line: number; reason: string }>;
+}
+
+export interface UnitAnalysis extends StepAnalysis {
+  unit: Unit;
+  findings: Finding[];
+  down?: StepAnalysis;
 }
 
 export interface SequenceAnalysis {
   units: UnitAnalysis[];
+  /** What is missing for sure: these block. */
   gaps: Gap[];
   /** Every object any statement needs: the caller asks the catalog about these. */
   needed: ObjectRef[];
 }
 
-/** Parses every unit's up step with the real PostgreSQL parser (no database needed). */
-export async function parseUnits(units: readonly Unit[]): Promise<Array<{ unit: Unit; statements: ParsedStatement[]; syntaxError?: SqlSyntaxIssue; findings: Finding[] }>> {
-  const out = [];
-  for (const unit of units) {
-    const r = await parseSql(unit.up.path, unit.up.text);
-    if (r.ok) out.push({ unit, statements: r.statements, findings: [] });
-    else out.push({ unit, statements: r.parsedBefore, syntaxError: r.error, findings: r.findings });
-  }
+async function parseStep(file: UnitFile): Promise<ParsedStep> {
+  const r = await parseSql(file.path, file.text);
+  return r.ok ? { file, statements: r.statements, findings: [] } : { file, statements: r.parsedBefore, syntaxError: r.error, findings: r.findings };
+}
+
+/** Parses every unit's up and down steps with the real PostgreSQL parser (no database needed). */
+export async function parseUnits(units: readonly Unit[]): Promise<ParsedUnit[]> {
+  const out: ParsedUnit[] = [];
+  for (const unit of units) out.push({ unit, up: await parseStep(unit.up), down: unit.down && (await parseStep(unit.down)) });
   return out;
 }
 
-export function neededObjects(parsed: Array<{ statements: ParsedStatement[] }>): ObjectRef[] {
+/**
+ * Every object a statement needs, under each name it may resolve to (the search path as the
+ * unit sets it, pg_catalog, the database's own path), and every relation it locks.
+ */
+export function neededObjects(parsed: readonly ParsedUnit[]): ObjectRef[] {
   const seen = new Map<string, ObjectRef>();
+  const add = (ref: ObjectRef) => seen.set(`${ref.kind}:${ref.name}`, { kind: ref.kind, name: ref.name });
   for (const p of parsed) {
-    for (const st of p.statements) {
-      for (const ref of statementDeps(st).needs) seen.set(`${ref.kind}:${ref.name}`, ref);
-      for (const l of lockFootprint(st)) seen.set(`relation:${l.table}`, { kind: 'relation', name: l.table });
+    for (const step of [p.up, p.down]) {
+      let searchPath = ['public'];
+      for (const st of step?.statements ?? []) {
+        for (const ref of statementDeps(st, { searchPath }).needs) candidates(ref, searchPath).forEach(add);
+        for (const l of lockFootprint(st)) add({ kind: 'relation', name: l.table });
+        searchPath = searchPathAfter(st, searchPath);
+      }
     }
   }
   return [...seen.values()];
 }
 
+/** Transaction need, locks on existing tables and superuser needs of one step; `partitioned` tells partitioned tables. */
+function analyzeStep(step: ParsedStep, facts: CatalogFacts, created: Set<string>, partitioned: (t: string) => boolean): StepAnalysis {
+  const locks: StepAnalysis['locks'] = [];
+  const superuser: StepAnalysis['superuser'] = [];
+  // Each lock on each table once, at its first line: a data load of 500,000 INSERTs takes one lock.
+  const seen = new Set<string>();
+  for (const st of step.statements) {
+    for (const l of lockFootprint(st)) {
+      const t = facts.table(l.table);
+      const key = `${l.table}\0${l.lock}`;
+      if (t && !created.has(l.table) && !seen.has(key)) {
+        seen.add(key);
+        locks.push({ ...l, line: st.line, rows: t.rows, bytes: t.bytes });
+      }
+    }
+    const why = superuserNeed(st.node);
+    if (why) superuser.push({ line: st.line, reason: why });
+    for (const c of statementDeps(st).creates) if (c.kind === 'relation') created.add(c.name);
+  }
+  const tx = stepTransaction(step.file.text, step.statements, { partitioned });
+  return { file: step.file.path, statements: step.statements, syntaxError: step.syntaxError, transactional: tx.transactional, outside: tx.reason, locks, superuser };
+}
+
 /**
- * Gaps, lint findings and lock footprints of a sequence of pending units, in order.
- * What a unit declares in expect.json counts as provided from its start: create-if-absent
- * DO blocks (a role, auth.uid()) are opaque to the parser but declared there.
+ * Gaps, lint findings, transaction needs and lock footprints of a sequence of pending units,
+ * in order, for up and down steps. What a unit declares in expect.json counts as provided from
+ * its start. A missing object the analysis cannot be sure of (an earlier statement it cannot see
+ * into may create it) is a warning naming that statement, not a gap.
  */
-export function analyzeSequence(parsed: Awaited<ReturnType<typeof parseUnits>>, facts: CatalogFacts): SequenceAnalysis {
-  const rawGaps = findGaps(parsed.map((p) => ({ unit: p.unit.name, file: p.unit.up.path, statements: p.statements })), facts.exists);
+export function analyzeSequence(parsed: readonly ParsedUnit[], facts: CatalogFacts): SequenceAnalysis {
+  const rawGaps = findGaps(parsed.map((p) => ({ unit: p.unit.name, file: p.unit.up.path, statements: p.up.statements })), facts.exists);
   const declaredUpTo = new Map<string, Set<string>>();
   const acc = new Set<string>();
   for (const p of parsed) {
     for (const k of declaredObjects(p.unit.expect)) acc.add(k);
     declaredUpTo.set(p.unit.name, new Set(acc));
   }
-  const gaps = rawGaps.filter((g) => !declaredUpTo.get(g.unit)?.has(`${g.kind}:${g.name}`));
+  const missing = rawGaps.filter((g) => !declaredUpTo.get(g.unit)?.has(`${g.kind}:${g.name}`));
+  const unsure = missing.filter((g) => g.uncertain);
+  const crossUnit = valuesUsedInLaterUnits(parsed.map((p) => ({ unit: p.unit.name, file: p.unit.up.path, statements: p.up.statements })), new Names());
+
+  // Partitioned tables: those in the database, and those earlier units (or this one's up step) create.
+  const partitionedHere = new Set<string>();
+  const partitioned = (name: string) => partitionedHere.has(name) || !!facts.table(name)?.partitioned;
+  const names = new Names();
   const units: UnitAnalysis[] = parsed.map((p) => {
     const created = new Set<string>();
-    const locks: UnitAnalysis['locks'] = [];
-    // Each lock on each table once, at its first line: a data load of 500,000 INSERTs takes one lock.
-    const seen = new Set<string>();
-    for (const st of p.statements) {
-      for (const l of lockFootprint(st)) {
-        const t = facts.table(l.table);
-        const key = `${l.table}\0${l.lock}`;
-        if (t && !created.has(l.table) && !seen.has(key)) {
-          seen.add(key);
-          locks.push({ ...l, line: st.line, rows: t.rows, bytes: t.bytes });
-        }
-      }
-      for (const c of statementDeps(st).creates) if (c.kind === 'relation') created.add(c.name);
+    const up = analyzeStep(p.up, facts, created, partitioned);
+    for (const st of p.up.statements) {
+      const t = createsPartitioned(st.node, (rv) => names.relation(rv)?.name);
+      if (t) partitionedHere.add(t);
     }
-    const findings = [
-      ...p.findings,
-      ...lintStatements(p.unit.up.path, p.statements, { direction: 'up', tableRows: (name) => (created.has(name) ? undefined : facts.table(name)?.rows) }),
+    const down = p.down && analyzeStep(p.down, facts, new Set(created), partitioned);
+    const tableRows = (name: string) => (created.has(name) ? undefined : facts.table(name)?.rows);
+    const findings: Finding[] = [
+      ...p.up.findings,
+      ...lintStatements(p.unit.up.path, p.up.statements, { direction: 'up', tableRows, partitioned }),
+      ...(p.down ? [...p.down.findings, ...lintStatements(p.down.file.path, p.down.statements, { direction: 'down', tableRows, partitioned })] : []),
       ...(p.unit.down ? [] : [{ rule: 'no-down', severity: 'warning' as const, file: p.unit.up.path, line: 1, message: `${p.unit.name} has no down step: it can be applied but not rolled back` }]),
       ...blankSteps(p.unit),
-    ];
-    return { unit: p.unit, statements: p.statements, syntaxError: p.syntaxError, findings, transactional: p.unit.transactional && !needsNoTransaction(p.statements), locks };
+      ...unsure.filter((g) => g.unit === p.unit.name).map((g): Finding => ({
+        rule: 'unverified-prerequisite', severity: 'warning', file: g.file, line: g.line,
+        message: `${g.kind} ${g.name} is neither in the database nor created by a statement the analysis can follow; ${g.uncertain!.reason} (${g.uncertain!.file}:${g.uncertain!.line}) may provide it. Not checked: make sure it does.`,
+      })),
+      ...crossUnit.filter((v) => v.used.unit === p.unit.name).map((v): Finding => ({
+        rule: 'new-enum-value', severity: 'warning', file: v.used.file, line: v.used.line,
+        message: `uses '${v.label}', which ${v.added.unit} adds to ${v.type} (${v.added.file}:${v.added.line}): fine when each unit commits, but --dry-run and --single-transaction would run both in one transaction, where the new value cannot be used [55P04], so they are refused.`,
+      })),
+    ].sort((a, b) => (a.file === b.file ? a.line - b.line : a.file === p.unit.up.path ? -1 : 1));
+    return { unit: p.unit, ...up, findings, down };
   });
-  return { units, gaps, needed: neededObjects(parsed) };
+  return { units, gaps: missing.filter((g) => !g.uncertain), needed: neededObjects(parsed) };
 }
 
 function declaredObjects(e: Expectations | undefined): string[] {

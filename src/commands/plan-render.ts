@@ -9,7 +9,10 @@ export function planJson(r: PlanResult): unknown {
     mode: r.mode,
     database: r.database,
     server: r.server,
-    units: r.units.map((u) => ({ name: u.name, kind: u.kind, file: rel(u.file), statements: u.statements, transactional: u.transactional, prechecks: u.prechecks, locks: u.locks })),
+    units: r.units.map((u) => ({
+      name: u.name, kind: u.kind, file: rel(u.file), statements: u.statements, transactional: u.transactional, outside: u.outside, prechecks: u.prechecks, locks: u.locks,
+      down: u.down && { ...u.down, file: rel(u.down.file) },
+    })),
     gaps: r.gaps.map((g) => ({ unit: g.unit, file: rel(g.file), line: g.line, kind: g.kind, name: g.name })),
     findings: r.findings.map((f) => ({ ...f, file: rel(f.file) })),
     syntaxErrors: r.syntaxErrors.map((e) => ({ ...e, file: rel(e.file) })),
@@ -19,15 +22,20 @@ export function planJson(r: PlanResult): unknown {
   };
 }
 
+const outside = (step: { transactional: boolean; outside?: { line: number; reason: string } }): string =>
+  step.transactional ? '' : `; runs OUTSIDE a transaction${step.outside ? ` (line ${step.outside.line}: ${step.outside.reason})` : ''}`;
+
 export function renderPlanText(r: PlanResult): string {
   const lines = [`migrate plan${r.mode === 'remediate' ? ' --remediate' : ''} on ${r.database}: ${r.ready ? 'READY' : 'BLOCKED'}`];
   for (const c of r.server) lines.push(`  ${c.ok ? '✓' : '✗'} ${c.check}: ${c.detail}`);
   if (r.alreadyApplied.length) lines.push(`  already applied: ${r.alreadyApplied.join(', ')}`);
   if (r.units.length === 0) lines.push('  nothing pending');
   r.units.forEach((u, i) => {
-    lines.push(`  ${i + 1}. ${u.name} (${u.kind}) — ${u.title}; ${u.statements} statements${u.transactional ? '' : '; runs OUTSIDE a transaction'}`);
+    lines.push(`  ${i + 1}. ${u.name} (${u.kind}) — ${u.title}; ${u.statements} statements${outside(u)}`);
     for (const c of u.prechecks) lines.push(`       ${c.ok ? '✓' : '✗'} precheck ${c.check}${c.detail ? `: ${c.detail}` : ''}`);
     for (const l of u.locks) lines.push(`       lock ${l.lock} on ${l.table} (~${l.rows} rows, ${size(l.bytes)}) at line ${l.line}: ${l.reason}`);
+    if (u.down && (!u.down.transactional || u.down.locks.length)) lines.push(`       down ${rel(u.down.file)}: ${u.down.statements} statements${outside(u.down)}`);
+    for (const l of u.down?.locks ?? []) lines.push(`         lock ${l.lock} on ${l.table} (~${l.rows} rows, ${size(l.bytes)}) at line ${l.line}: ${l.reason}`);
   });
   if (r.drifted.length) lines.push(`Drifted (file changed since applied): ${r.drifted.join(', ')}`);
   if (r.gaps.length) {
@@ -47,8 +55,8 @@ export function renderPlanMarkdown(r: PlanResult): string {
   const out = [`# Migration plan: ${r.ready ? 'READY' : 'BLOCKED'}`, '', `- Database: \`${r.database}\``, `- Mode: ${r.mode}`, `- Generated: ${new Date().toISOString()}`, ''];
   for (const c of r.server) out.push(`- ${c.check}: ${c.ok ? 'yes' : `**no**: ${c.detail}`}`);
   if (r.server.length) out.push('');
-  out.push('## Units', '', '| # | unit | kind | statements | transaction | prechecks |', '|---|---|---|---|---|---|');
-  r.units.forEach((u, i) => out.push(`| ${i + 1} | ${u.name} | ${u.kind} | ${u.statements} | ${u.transactional ? 'yes' : '**no**'} | ${u.prechecks.every((c) => c.ok) ? 'ok' : u.prechecks.filter((c) => !c.ok).map((c) => c.check).join(', ')} |`));
+  out.push('## Units', '', '| # | unit | kind | statements | transaction | down in a transaction | prechecks |', '|---|---|---|---|---|---|---|');
+  r.units.forEach((u, i) => out.push(`| ${i + 1} | ${u.name} | ${u.kind} | ${u.statements} | ${u.transactional ? 'yes' : '**no**'} | ${!u.down ? '(no down)' : u.down.transactional ? 'yes' : '**no**'} | ${u.prechecks.every((c) => c.ok) ? 'ok' : u.prechecks.filter((c) => !c.ok).map((c) => c.check).join(', ')} |`));
   const locks = r.units.flatMap((u) => u.locks.map((l) => ({ unit: u.name, ...l })));
   if (locks.length) {
     out.push('', '## Locks on existing tables', '', '| unit | line | table | lock | est. rows | size |', '|---|---|---|---|---|---|');

@@ -1,7 +1,10 @@
 import type { Argv } from 'yargs';
-import { analyzeSequence, parseUnits, neededObjects } from '../analysis/unit-analysis';
+import path from 'node:path';
+import { analyzeSequence, parseUnits, neededObjects, type UnitAnalysis } from '../analysis/unit-analysis';
 import type { Finding, Gap, SqlSyntaxIssue } from '../analysis/types';
 import { catalogFacts } from '../db/catalog-facts';
+import { serverFacts, type ServerFacts } from '../db/server-facts';
+import { syntaxIssues } from '../engine/syntax';
 import { WRITE_CHECK, writeCheck, writeFacts } from '../db/writable';
 import { History, isApplied } from '../engine/history';
 import { drifted } from '../engine/sequence';
@@ -30,6 +33,10 @@ export interface PlannedUnitDetail {
   transactional: boolean;
   prechecks: CheckResult[];
   locks: Array<{ line: number; table: string; lock: string; reason: string; rows: number; bytes: number }>;
+  /** Why the up step runs outside a transaction. */
+  outside?: { line: number; reason: string };
+  /** The down step, analysed as the up step is. */
+  down?: { file: string; statements: number; transactional: boolean; outside?: { line: number; reason: string }; locks: PlannedUnitDetail['locks'] };
 }
 
 export interface PlanResult {
@@ -59,6 +66,7 @@ export async function plan(o: PlanOptions): Promise<PlanResult> {
     const server = [{ check: WRITE_CHECK, ...writeCheck(await writeFacts(session)) }];
     const states = await History.latest(session);
     const pending = units.filter((u) => !isApplied(states.get(u.name)));
+    const target = await serverFacts(session);
     const parsed = await parseUnits(pending);
     const facts = await catalogFacts(session, neededObjects(parsed));
     const analysis = analyzeSequence(parsed, facts);
@@ -66,10 +74,16 @@ export async function plan(o: PlanOptions): Promise<PlanResult> {
     for (const a of analysis.units) {
       details.push({
         name: a.unit.name, kind: a.unit.kind, title: a.unit.title, file: a.unit.up.path, statements: a.statements.length,
-        transactional: a.transactional, prechecks: a.syntaxError ? [] : await precheckUnit(session, a.unit), locks: a.locks,
+        transactional: a.transactional, outside: a.outside,
+        prechecks: a.syntaxError ? [] : [...(await precheckUnit(session, a.unit)), ...superuserCheck(a, target)], locks: a.locks,
+        down: a.down && { file: a.down.file, statements: a.down.statements.length, transactional: a.down.transactional, outside: a.down.outside, locks: a.down.locks },
       });
     }
-    const syntaxErrors = analysis.units.flatMap((a) => (a.syntaxError ? [a.syntaxError] : []));
+    // The server's grammar decides (a 16+ construct on a 15 server); the 17 parser's verdict stands for the rest.
+    const steps = pending.flatMap((u) => [u.up, ...(u.down ? [u.down] : [])]).map((f) => ({ file: f.path, text: f.text }));
+    const versioned = await syntaxIssues(session, steps, target.major);
+    const syntaxErrors = [...versioned, ...analysis.units.flatMap((a) => [a.syntaxError, a.down?.syntaxError])
+      .filter((e): e is SqlSyntaxIssue => !!e && !versioned.some((v) => v.file === e.file))];
     const findings: Finding[] = [
       ...syntaxErrors.map((e) => ({ rule: 'syntax-error', severity: 'error' as const, file: e.file, line: e.line, message: `${e.file}:${e.line}:${e.column}: ${e.message}` })),
       ...analysis.units.flatMap((a) => a.findings),
@@ -87,6 +101,14 @@ export async function plan(o: PlanOptions): Promise<PlanResult> {
         : undefined,
     };
   });
+}
+
+/** A unit with statements only a superuser may run: the role must be one (pg_roles.rolsuper). */
+function superuserCheck(a: UnitAnalysis, server: ServerFacts): CheckResult[] {
+  const needs = [...a.superuser.map((x) => ({ ...x, file: a.file })), ...(a.down?.superuser ?? []).map((x) => ({ ...x, file: a.down!.file }))];
+  if (needs.length === 0) return [];
+  const where = needs.map((x) => `${path.relative(process.cwd(), x.file) || x.file}:${x.line} (${x.reason})`).join('; ');
+  return [{ check: 'superuser', ok: server.superuser, detail: `${server.role} ${server.superuser ? 'is' : 'is not'} a superuser; needed by ${where}` }];
 }
 
 type PlanArgv = GlobalArgv & OutputArgv & { remediate: boolean };

@@ -9,7 +9,10 @@ import { History, isApplied } from '../engine/history';
 import { drifted } from '../engine/sequence';
 import { afterLoss, fromHistory } from '../engine/execute/after-loss';
 import { failedAttemptMs, rollbackUnit, rowsAtRisk, type ApplyDetail, type RunContext, type UnitResult } from '../engine/runner';
+import { runsInTransaction } from '../engine/non-transactional';
+import { refuseSyntaxErrors } from '../engine/syntax';
 import { verifyUnit } from '../engine/unit-checks';
+import { serverFacts } from '../db/server-facts';
 import { refuseBlank, resolveUnit, type Unit } from '../engine/units';
 import { asMigrateError, BlockedError, MigrateError, UsageError } from '../errors';
 import { failed, summarize, type CheckResult } from '../verify/checks';
@@ -70,6 +73,7 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
     const noDown = order.filter((u) => !u.down);
     if (noDown.length > 0) throw new UsageError(`cannot roll back ${noDown.map((u) => u.name).join(', ')}: no down step`, 'write NNNN_name.down.sql (or down.sql in the phase folder)');
     refuseBlank(order, 'down');
+    await checkDownSteps(session, order, !!o.dryRun);
 
     const dataLoss: RollbackResult['dataLoss'] = [];
     for (const u of order) {
@@ -132,11 +136,35 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
   });
 }
 
-/** Applies the units again inside a transaction that is always rolled back: proof they re-apply. */
+/**
+ * Before any down step runs: each parses in the server's grammar, and in a dry run (one
+ * transaction, rolled back) none may need to run outside a transaction.
+ */
+async function checkDownSteps(s: Session, order: Unit[], dryRun: boolean): Promise<void> {
+  const { major } = await serverFacts(s);
+  await refuseSyntaxErrors(s, order.map((u) => ({ file: u.down!.path, text: u.down!.text })), major, 'nothing was rolled back');
+  if (!dryRun) return;
+  const outside: string[] = [];
+  for (const u of order) if (!(await runsInTransaction(u.down!, s))) outside.push(u.name);
+  if (outside.length) {
+    throw new BlockedError(`the down step of ${outside.join(', ')} must run outside a transaction, so --dry-run cannot include it`, 'leave out --dry-run (the rollback of such a step cannot be undone: check it on a copy first)');
+  }
+}
+
+/**
+ * Applies the units again inside a transaction that is always rolled back: proof they re-apply.
+ * An up step that cannot run in a transaction cannot be rehearsed this way: its check says it
+ * was not rehearsed, nor were the units after it (which may build on it), and does not fail.
+ */
 async function reapplyRehearsal(s: Session, forward: Unit[]): Promise<{ ok: boolean; checks: CheckResult[] }> {
   return s.transaction(async (tx) => {
     const checks: CheckResult[] = [];
-    for (const u of forward) {
+    for (const [i, u] of forward.entries()) {
+      if (!(await runsInTransaction(u.up, tx))) {
+        const after = forward.slice(i + 1).map((x) => x.name);
+        checks.push({ task: 8, check: `re-apply ${u.name}`, ok: true, detail: `not rehearsed: its up step runs outside a transaction, which a rolled-back rehearsal cannot hold${after.length ? ` (nor were ${after.join(', ')}, which follow it)` : ''}` });
+        break;
+      }
       try {
         await tx.script(u.up.text, u.up.path);
         const v = await verifyUnit(tx, u);

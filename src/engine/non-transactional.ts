@@ -1,12 +1,29 @@
+import { Names } from '../analysis/names';
 import { parseSql } from '../analysis/parse';
+import { catalogFacts } from '../db/catalog-facts';
+import { stepTransaction } from '../analysis/transaction';
 import type { Session } from '../db/session';
-import type { Unit } from './units';
+import type { Unit, UnitFile } from './units';
 import { toUnitFailed } from './failure';
 
-/** Index names (schema.name) that the unit builds with CREATE INDEX CONCURRENTLY. */
-async function concurrentIndexes(unit: Unit): Promise<{ statements: Array<{ text: string; line: number }>; indexes: string[] }> {
-  const r = await parseSql(unit.up.path, unit.up.text);
-  if (!r.ok) return { statements: [{ text: unit.up.text, line: 1 }], indexes: [] };
+/**
+ * Whether a step runs inside a transaction, by the analysis `plan` shows (its first line, the
+ * table of statement kinds; for a CLUSTER of one table, whether the catalog says it is
+ * partitioned). A file that does not parse runs in one: it fails there, changing nothing.
+ */
+export async function runsInTransaction(file: UnitFile, s?: Session): Promise<boolean> {
+  const r = await parseSql(file.path, file.text);
+  if (!r.ok) return true;
+  const names = new Names();
+  const clustered = r.statements.map((st) => names.relation(st.node?.ClusterStmt?.relation)).filter((x): x is NonNullable<typeof x> => !!x);
+  const facts = s && clustered.length ? await catalogFacts(s, clustered.map((c) => ({ kind: 'relation', name: c.name }))) : undefined;
+  return stepTransaction(file.text, r.statements, { partitioned: (t) => !!facts?.table(t)?.partitioned }).transactional;
+}
+
+/** Statements of a step, and the index names (schema.name) it builds with CREATE INDEX CONCURRENTLY. */
+async function concurrentIndexes(file: UnitFile): Promise<{ statements: Array<{ text: string; line: number }>; indexes: string[] }> {
+  const r = await parseSql(file.path, file.text);
+  if (!r.ok) return { statements: [{ text: file.text, line: 1 }], indexes: [] };
   const indexes: string[] = [];
   for (const st of r.statements) {
     const ix = st.node?.IndexStmt;
@@ -32,21 +49,25 @@ async function dropInvalid(s: Session, names: string[]): Promise<string[]> {
 }
 
 /**
- * Runs a unit that cannot be in a transaction: statement by statement (a multi-statement
- * query would be an implicit transaction), cleaning invalid indexes before and after;
- * `beforeEach` runs before every statement (the run-lock check). Returns notes for the report.
+ * Runs a step that cannot be in a transaction (the up step, or at rollback the down step):
+ * statement by statement (a multi-statement query would be an implicit transaction), cleaning
+ * invalid indexes before and after; `beforeEach` runs before every statement (the run-lock
+ * check). Returns notes for the report.
  */
-export async function runOutsideTransaction(s: Session, unit: Unit, beforeEach: () => Promise<void> = async () => undefined): Promise<string[]> {
-  const { statements, indexes } = await concurrentIndexes(unit);
+export async function runOutsideTransaction(s: Session, unit: Unit, direction: 'up' | 'down' = 'up', beforeEach: () => Promise<void> = async () => undefined): Promise<string[]> {
+  const file = direction === 'up' ? unit.up : unit.down!;
+  const { statements, indexes } = await concurrentIndexes(file);
   const notes = (await dropInvalid(s, indexes)).map((n) => `dropped invalid index ${n} left by an earlier failed attempt`);
   for (const st of statements) {
     try {
       await beforeEach();
-      await s.script(st.text, unit.up.path);
+      await s.script(st.text, file.path);
     } catch (err) {
       const dropped = await dropInvalid(s, indexes).catch(() => []);
-      throw toUnitFailed(unit, 'up', unit.up, err,
-        `this unit ran outside a transaction: statements before line ${st.line} stay applied${dropped.length ? `; dropped invalid index ${dropped.join(', ')}` : ''}; fix and run again`);
+      // The server's position is within the statement: place the statement at its line of the file.
+      const at = { path: file.path, text: '\n'.repeat(st.line - 1) + st.text };
+      throw toUnitFailed(unit, direction, at, err,
+        `this ${direction} step ran outside a transaction: statements before line ${st.line} stay applied${dropped.length ? `; dropped invalid index ${dropped.join(', ')}` : ''}; fix and run again`);
     }
   }
   return notes;

@@ -1,11 +1,10 @@
 import type { Session } from '../db/session';
 import { BlockedError, UsageError } from '../errors';
 import { failed, type CheckResult } from '../verify/checks';
-import { parseSql, syntaxErrors } from '../analysis/parse';
-import { needsNoTransaction } from '../analysis/lint';
+import { preflight } from './preflight';
 import { isApplied, type UnitRecord } from './history';
 import { precheckUnit } from './unit-checks';
-import { refuseBlank, resolveUnit, type Unit } from './units';
+import { resolveUnit, type Unit } from './units';
 
 /**
  * How the units run, decided once per run (see engine/execute/): each in its own transaction,
@@ -102,7 +101,7 @@ export function planSequence(units: Unit[], states: Map<string, UnitRecord>, o: 
  * marked so, and every precheck passes; otherwise the run is blocked and nothing changes.
  */
 export async function checkPlan(session: Session, draft: DraftPlan): Promise<RunPlan> {
-  const prepared = await preflight(draft.pending, draft.mode);
+  const prepared = await preflight(draft.pending, { session, dryRun: draft.mode === 'dry-run', singleTransaction: draft.mode === 'single-transaction' });
   const steps: PlannedUnit[] = [];
   const toRun: RunItem[] = [];
   for (const original of draft.scope) {
@@ -122,37 +121,3 @@ export async function checkPlan(session: Session, draft: DraftPlan): Promise<Run
   }
   return { mode: draft.mode, steps, toRun, covered: draft.covered };
 }
-
-/**
- * Every pending unit parses (a syntax error blocks with file:line:column), and a unit with
- * statements that cannot run in a transaction is marked to run outside one; such a unit
- * cannot be part of a dry run or a single transaction.
- */
-async function preflight(pending: Unit[], mode: RunMode): Promise<Map<string, Unit>> {
-  refuseBlank(pending, 'up');
-  const errors = (await syntaxErrors(pending.map((u) => ({ file: u.up.path, text: u.up.text })))).map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`);
-  if (errors.length) throw new BlockedError(`syntax error${errors.length > 1 ? 's' : ''} in ${errors.length} unit(s); nothing was run`, 'fix the file; `migrate plan` shows every finding', errors);
-  const out = new Map<string, Unit>();
-  const ownTransaction: string[] = [];
-  for (const u of pending) {
-    // Only a file that mentions such a statement is worth a full parse.
-    if (!STATEMENT_LEVEL_HINT.test(u.up.text)) continue;
-    const r = await parseSql(u.up.path, u.up.text);
-    if (!r.ok) continue;
-    const control = r.statements.find((st) => st.kind === 'TransactionStmt');
-    if (control) ownTransaction.push(`${u.up.path}:${control.line}: ${control.text.split('\n')[0]}`);
-    const transactional = u.transactional && !needsNoTransaction(r.statements);
-    if (transactional !== u.transactional) out.set(u.name, { ...u, transactional });
-  }
-  if (ownTransaction.length) {
-    throw new BlockedError('a unit controls its own transaction (BEGIN/COMMIT/ROLLBACK/SAVEPOINT); the runner wraps each unit, so this would break its atomicity', 'remove those statements from the file', ownTransaction);
-  }
-  const outside = [...out.values()].filter((u) => !u.transactional).map((u) => u.name);
-  if (outside.length && (mode === 'dry-run' || mode === 'single-transaction')) {
-    throw new BlockedError(`${outside.join(', ')} must run outside a transaction, so ${mode === 'dry-run' ? '--dry-run' : '--single-transaction'} cannot include it`, 'run the units before it first, or leave out the flag');
-  }
-  return out;
-}
-
-/** Words that may start a statement needing more than a syntax check (own transaction, no transaction). */
-const STATEMENT_LEVEL_HINT = /\b(begin|commit|rollback|savepoint|release|start|end|abort|prepare|concurrently|vacuum|database|system|tablespace|value)\b/i;

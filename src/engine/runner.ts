@@ -6,7 +6,7 @@ import { failed, summarize, type CheckResult } from '../verify/checks';
 import { checkAbsent } from '../verify/expectations';
 import { lockLostIn, toUnitFailed } from './failure';
 import { locateFailure } from './locate';
-import { runOutsideTransaction } from './non-transactional';
+import { runOutsideTransaction, runsInTransaction } from './non-transactional';
 import { History } from './history';
 import { hasVerify, verifyUnit } from './unit-checks';
 import type { Unit } from './units';
@@ -172,7 +172,7 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
       const before = unit.down ? await fingerprint(s) : undefined;
       if (!unit.transactional) {
         // No transaction to refuse its COMMIT: the lock is checked before each statement instead.
-        for (const note of await runOutsideTransaction(s, unit, () => guardCommit(ctx, s))) ctx.log.warn({ unit: unit.name }, note);
+        for (const note of await runOutsideTransaction(s, unit, 'up', () => guardCommit(ctx, s))) ctx.log.warn({ unit: unit.name }, note);
       } else {
         try {
           await s.script(unit.up.text, unit.up.path);
@@ -256,11 +256,14 @@ export async function rollbackUnit(ctx: RunContext, unit: Unit, stored: ApplyDet
   const elapsed = () => Math.round(performance.now() - started);
   const down = unit.down;
   if (!down) throw new UnitFailedError(unit.name, 'down', { file: unit.up.path }, 'this unit has no down step');
+  // A down step that cannot run in a transaction runs as an up step would: statement by statement.
+  const inTransaction = await runsInTransaction(down, ctx.session);
   try {
-    const result = await ctx.session.transaction(async (tx) => {
+    const steps = async (tx: Session) => {
       await markStart(ctx, tx);
       try {
-        await tx.script(down.text, down.path);
+        if (inTransaction) await tx.script(down.text, down.path);
+        else for (const note of await runOutsideTransaction(tx, unit, 'down')) ctx.log.warn({ unit: unit.name }, note);
       } catch (err) {
         throw toUnitFailed(unit, 'down', down, err);
       }
@@ -273,12 +276,15 @@ export async function rollbackUnit(ctx: RunContext, unit: Unit, stored: ApplyDet
         schemaEqualsBefore = isEmptyDiff(diffFingerprints(stored.before, now));
       }
       if (failed(checks).length > 0) {
-        throw new UnitFailedError(unit.name, 'down', { file: down.path }, `rollback did not restore the schema: ${summarize(checks)}`);
+        throw new UnitFailedError(unit.name, 'down', { file: down.path }, `rollback did not restore the schema: ${summarize(checks)}`, inTransaction ? undefined : {
+          hint: 'the down step ran outside a transaction, so it could not be undone: the database is as the down step left it, and the unit is still recorded as applied',
+        });
       }
-      const durationMs = await History.record(tx, { runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'rolled_back', checksum: unit.checksum, detail: { checks, schemaEqualsBefore } });
+      const durationMs = await History.record(tx, { runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'rolled_back', checksum: unit.checksum, durationMs: inTransaction ? undefined : elapsed(), detail: { checks, schemaEqualsBefore, transactional: inTransaction } });
       await guardCommit(ctx, tx);
       return { checks, schemaEqualsBefore, durationMs: durationMs ?? elapsed() };
-    });
+    };
+    const result = inTransaction ? await ctx.session.transaction(steps) : await steps(ctx.session);
     ctx.log.info({ runId: ctx.runId, unit: unit.name, durationMs: result.durationMs }, 'rolled back');
     return { name: unit.name, kind: unit.kind, action: 'rolled-back', ...result };
   } catch (err) {

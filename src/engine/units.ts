@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { blankSteps } from '../analysis/blank';
+import { markedNoTransaction } from '../analysis/transaction';
 import { UsageError } from '../errors';
 
 export type UnitKind = 'phase' | 'migration';
@@ -60,7 +61,6 @@ const COMPANION_SQL = new Set(['down', 'precheck', 'verify', 'behaviour']);
 const RESERVED = new Set(['up']);
 const ACCEPTED = 'NNNN_name.sql (name: letters, digits, _, - and dots), with optional NNNN_name.down.sql, .precheck.sql, .verify.sql, .behaviour.sql and .expect.json beside it';
 const PHASE_DIR = /^(\d+)-([a-z0-9][a-z0-9-]*)$/;
-const NO_TRANSACTION = /^\s*--\s*migrate:no-transaction\b/;
 
 /** sha256 of a file's bytes, the basis of drift detection (for valid UTF-8, the same as of its text). */
 export function checksum(bytes: Uint8Array): string {
@@ -200,7 +200,7 @@ export function loadMigrations(dir: string): Unit[] {
       checksum: sum,
       dependsOn: [],
       skippable: false,
-      transactional: !NO_TRANSACTION.test(up.text),
+      transactional: !markedNoTransaction(up.text),
       aliases: [f.number],
     });
   }
@@ -267,7 +267,7 @@ export function loadPhases(dir: string, migrations: Unit[]): Unit[] {
       expect: expectFile && parseJson<Expectations>(expectFile),
       expectFile,
       checksum: sum,
-      transactional: !NO_TRANSACTION.test(up.text),
+      transactional: !markedNoTransaction(up.text),
       ...common,
     });
   }

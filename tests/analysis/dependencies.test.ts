@@ -29,14 +29,14 @@ CREATE ROLE authenticated NOLOGIN;
 const onlyUsers = (r: ObjectRef): boolean => r.kind === 'relation' && r.name === 'public.users';
 
 describe('findGaps', () => {
-  it('finds the five missing 0024 prerequisites, each once, at its first line', async () => {
+  it('finds the five missing 0024 prerequisites, each once, at the line that references it', async () => {
     const gaps = findGaps([{ unit: '0024', file: '0024.sql', statements: await statements(SQL_0024) }], onlyUsers);
     expect(gaps).toEqual([
-      { unit: '0024', file: '0024.sql', line: 2, kind: 'relation', name: 'public.organization' },
-      { unit: '0024', file: '0024.sql', line: 7, kind: 'role', name: 'authenticated' },
-      { unit: '0024', file: '0024.sql', line: 7, kind: 'schema', name: 'auth' },
-      { unit: '0024', file: '0024.sql', line: 7, kind: 'relation', name: 'auth.users_extended' },
-      { unit: '0024', file: '0024.sql', line: 7, kind: 'function', name: 'auth.uid' },
+      { unit: '0024', file: '0024.sql', line: 4, kind: 'relation', name: 'public.organization' },
+      { unit: '0024', file: '0024.sql', line: 8, kind: 'role', name: 'authenticated' },
+      { unit: '0024', file: '0024.sql', line: 9, kind: 'schema', name: 'auth' },
+      { unit: '0024', file: '0024.sql', line: 9, kind: 'relation', name: 'auth.users_extended' },
+      { unit: '0024', file: '0024.sql', line: 9, kind: 'function', name: 'auth.uid' },
     ]);
   });
 
@@ -51,7 +51,7 @@ describe('findGaps', () => {
     expect(gaps).toEqual([]);
   });
 
-  it('cannot see a role created inside a DO block and says so', async () => {
+  it('counts what a DO block creates with SQL written in its body (create-if-absent)', async () => {
     const prereq = PREREQUISITES.replace(
       'CREATE ROLE authenticated NOLOGIN;',
       () => "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated') THEN CREATE ROLE authenticated NOLOGIN; END IF; END $$;",
@@ -63,12 +63,77 @@ describe('findGaps', () => {
       ],
       onlyUsers,
     );
-    expect(gaps).toEqual([
-      {
-        unit: '0024', file: '0024.sql', line: 7, kind: 'role', name: 'authenticated', afterOpaque: true,
-        mayBeCreatedBy: { unit: 'prereq', file: 'p.sql', line: 7 },
-      },
+    expect(gaps).toEqual([]);
+  });
+
+  it('after dynamic SQL, a missing object it may create is uncertain and names the DO block; what it cannot create stays a gap', async () => {
+    const units = [
+      { unit: 'a', file: 'a.sql', statements: await statements("CREATE TABLE log (id int, at date) PARTITION BY RANGE (at);\nDO $$ BEGIN\n  EXECUTE format('CREATE TABLE %I PARTITION OF log DEFAULT', 'log_default');\nEND $$;") },
+      { unit: 'b', file: 'b.sql', statements: await statements('ALTER TABLE log_default ADD COLUMN note text;\nSELECT app.f();') },
+      { unit: 'c', file: 'c.sql', statements: await statements("DO $$ BEGIN EXECUTE v_sql; END $$;\nGRANT SELECT ON log TO reporting;") },
+    ];
+    expect(findGaps(units, () => false)).toEqual([
+      { unit: 'b', file: 'b.sql', line: 1, kind: 'relation', name: 'public.log_default', uncertain: { unit: 'a', file: 'a.sql', line: 2, reason: "the DO block runs dynamic SQL (EXECUTE CREATE TABLE %I PARTITION OF log DEFAULT)" } },
+      { unit: 'b', file: 'b.sql', line: 2, kind: 'schema', name: 'app' },
+      { unit: 'b', file: 'b.sql', line: 2, kind: 'function', name: 'app.f' },
+      { unit: 'c', file: 'c.sql', line: 2, kind: 'role', name: 'reporting', uncertain: { unit: 'c', file: 'c.sql', line: 1, reason: 'the DO block runs dynamic SQL (EXECUTE a statement built at run time)' } },
     ]);
+  });
+
+  it('indexes behind PRIMARY KEY, UNIQUE and EXCLUDE constraints are created relations, renamed with their constraint', async () => {
+    const units = [
+      { unit: 'a', file: 'a.sql', statements: await statements(`CREATE TABLE app.teams (id int PRIMARY KEY, name text UNIQUE, slug text, CONSTRAINT teams_slug UNIQUE (slug));
+CREATE TABLE a_table_whose_name_is_long_enough_to_be_cut_by_postgresql_x (a_column_name_that_is_long int UNIQUE);
+ALTER TABLE app.teams ADD COLUMN code text, ADD UNIQUE (code, name);
+CREATE INDEX ON app.teams (lower(name));
+CREATE UNIQUE INDEX teams_code_idx2 ON app.teams (code);
+ALTER TABLE app.teams ADD CONSTRAINT teams_code_uq UNIQUE USING INDEX teams_code_idx2;`) },
+      { unit: 'b', file: 'b.sql', statements: await statements(`ALTER INDEX app.teams_pkey RENAME TO teams_pk;
+ALTER INDEX app.teams_name_key RENAME TO teams_name_uq;
+ALTER INDEX app.teams_slug RENAME TO teams_slug_uq;
+ALTER INDEX app.teams_code_name_key RENAME TO teams_code_name_uq;
+ALTER INDEX app.teams_lower_idx RENAME TO teams_lower_name;
+ALTER INDEX a_table_whose_name_is_long_enoug_a_column_name_that_is_long_key RENAME TO long_key;
+ALTER TABLE app.teams RENAME CONSTRAINT teams_code_uq TO teams_code_key;
+ALTER INDEX app.teams_code_key SET (fillfactor = 90);
+ALTER INDEX app.teams_code_uq SET (fillfactor = 90);
+ALTER INDEX app.teams_code_idx2 SET (fillfactor = 90);`) },
+    ];
+    expect(findGaps(units, (r) => r.name === 'app').map((g) => `${g.unit}:${g.line} ${g.kind} ${g.name}`)).toEqual([
+      'b:9 relation app.teams_code_uq',
+      'b:10 relation app.teams_code_idx2',
+    ]);
+  });
+
+  it('what CREATE EXTENSION provides, for the extensions the analysis knows; an unknown one makes later names uncertain', async () => {
+    const units = [
+      { unit: 'a', file: 'a.sql', statements: await statements(`CREATE EXTENSION IF NOT EXISTS ltree;
+CREATE EXTENSION "uuid-ossp" WITH SCHEMA ext;
+CREATE TABLE comment (id uuid DEFAULT ext.uuid_generate_v4(), path ltree NOT NULL DEFAULT '0', depth int GENERATED ALWAYS AS (nlevel(path)) STORED);
+UPDATE comment SET path = text2ltree('0.' || id::text);
+CREATE INDEX idx_path_gist ON comment USING gist (path);`) },
+      { unit: 'b', file: 'b.sql', statements: await statements(`CREATE EXTENSION timescaledb;
+SELECT create_hypertable('metrics', 'at');
+CREATE TABLE audit (who text DEFAULT app_user());
+GRANT SELECT ON audit TO reporting;`) },
+    ];
+    const gaps = findGaps(units, (r) => r.kind === 'schema' && r.name === 'ext');
+    expect(gaps.map((g) => `${g.unit}:${g.line} ${g.kind} ${g.name}${g.uncertain ? ` (uncertain: ${g.uncertain.reason})` : ''}`)).toEqual([
+      'b:2 function public.create_hypertable (uncertain: CREATE EXTENSION timescaledb: an extension the analysis does not know)',
+      'b:3 function public.app_user (uncertain: CREATE EXTENSION timescaledb: an extension the analysis does not know)',
+      'b:4 role reporting',
+    ]);
+  });
+
+  it('unqualified system catalogs resolve to pg_catalog, and the database\'s own search path is asked for the bare name', async () => {
+    const asked: string[] = [];
+    const exists = (r: ObjectRef): boolean => {
+      asked.push(`${r.kind} ${r.name}`);
+      return r.name.startsWith('pg_catalog.pg_') || r.name === 'citext';
+    };
+    const units = [{ unit: 'u', file: 'u.sql', statements: await statements("SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid;\nCREATE TABLE t (email citext);") }];
+    expect(findGaps(units, exists)).toEqual([]);
+    expect(asked).toEqual(expect.arrayContaining(['relation pg_catalog.pg_index', 'relation pg_catalog.pg_class', 'type citext']));
   });
 
   it('reports a gap again in a later unit, and treats a dropped object as missing', async () => {
@@ -95,6 +160,20 @@ describe('findGaps', () => {
   });
 });
 
+describe('the names PostgreSQL gives indexes it names itself', () => {
+  it('matches what PostgreSQL 15 and 17 call them, 63-byte truncation included', async () => {
+    const table = 'a_table_whose_name_is_long_enough_to_be_cut_by_postgresql_x';
+    const d = statementDeps(await one(`CREATE TABLE ${table} (a_column_name_that_is_long int UNIQUE, b int, c int, EXCLUDE USING btree (b WITH =), UNIQUE (b, c))`));
+    expect(plain(d.creates).filter((c) => c.includes('_key') || c.includes('_excl'))).toEqual([
+      'relation public.a_table_whose_name_is_long_enoug_a_column_name_that_is_long_key',
+      'relation public.a_table_whose_name_is_long_enough_to_be_cut_by_postgresq_b_excl',
+      'relation public.a_table_whose_name_is_long_enough_to_be_cut_by_postgres_b_c_key',
+    ]);
+    expect(plain(statementDeps(await one(`CREATE INDEX ON ${table} (lower(b::text), b, b)`)).creates))
+      .toEqual(['relation public.a_table_whose_name_is_long_enough_to_be_cut_by_p_lower_b_b1_idx']);
+  });
+});
+
 describe('statementDeps', () => {
   it('CREATE TABLE: schema, column types, references, CHECK/DEFAULT calls, partition parent, serial sequence', async () => {
     const d = statementDeps(await one(`CREATE TABLE app.log_2025 PARTITION OF app.log FOR VALUES FROM ('2025-01-01') TO ('2025-02-01')`));
@@ -115,7 +194,7 @@ describe('statementDeps', () => {
       'type public.sync_type', 'relation public.user', 'schema util', 'function util.min_score',
       'schema auth', 'relation auth.users_extended',
     ]);
-    expect(plain(t.creates)).toEqual(['relation public.t', 'type public.t', 'relation public.t_id_seq']);
+    expect(plain(t.creates)).toEqual(['relation public.t', 'type public.t', 'relation public.t_id_seq', 'relation public.t_pkey']);
   });
 
   it('CREATE POLICY: table, roles except PUBLIC/CURRENT_USER, functions and relations in sub-selects', async () => {
@@ -167,12 +246,14 @@ describe('statementDeps', () => {
     expect([plain(e.needs), plain(e.creates)]).toEqual([['schema app'], ['type app.sync_status']]);
     expect(plain(statementDeps(await one('CREATE SCHEMA IF NOT EXISTS auth AUTHORIZATION admin')).creates)).toEqual(['schema auth']);
     expect(plain(statementDeps(await one('CREATE ROLE authenticated NOLOGIN')).creates)).toEqual(['role authenticated']);
-    // DO is opaque: nothing it does counts as created, but SQL written in its body is offered as a hint.
+    // DO: what SQL written in its body creates counts (whichever branch ran, it is there after);
+    // dynamic SQL makes it opaque for the kinds of object the SQL text may create.
     expect(statementDeps(await one("DO $$ BEGIN IF true THEN CREATE ROLE x; END IF; END $$"))).toEqual({
-      needs: [], creates: [], drops: [], opaque: true, mayCreate: [{ kind: 'role', name: 'x' }],
+      needs: [], creates: [{ kind: 'role', name: 'x' }], drops: [],
     });
     expect(statementDeps(await one("DO $$ BEGIN EXECUTE 'CREATE ROLE y'; RAISE NOTICE 'create; grant'; END $$")))
-      .toEqual({ needs: [], creates: [], drops: [], opaque: true });
+      .toEqual({ needs: [], creates: [], drops: [], opaque: { reason: 'the DO block runs dynamic SQL (EXECUTE CREATE ROLE y)', kinds: ['role'] } });
+    expect(statementDeps(await one("DO $$ BEGIN CREATE TRIGGER t AFTER INSERT ON x FOR EACH ROW EXECUTE FUNCTION f(); END $$"))).toEqual({ needs: [], creates: [], drops: [] });
     expect(plain(statementDeps(await one(
       "WITH recent AS (SELECT * FROM orders) INSERT INTO audit (n) SELECT count(*) FROM recent JOIN app.customers c ON true WHERE app.is_vip(c.id)",
     )).needs)).toEqual(['relation public.audit', 'schema app', 'relation app.customers', 'function app.is_vip', 'relation public.orders']);

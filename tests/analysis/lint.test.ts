@@ -121,6 +121,12 @@ DROP TYPE old_enum;`;
   it('does not flag dropping scaffolding the same unit created', async () => {
     expect(await lint('CREATE TABLE tmp_ids (id int);\nUPDATE tmp_ids SET id = id + 1;\nDROP TABLE tmp_ids;')).toEqual([]);
   });
+
+  it('does not flag the backfill of a column the unit added, but does flag rewriting an older one', async () => {
+    expect(await lint("ALTER TABLE users ADD COLUMN tier text;\nUPDATE users SET tier = 'free';\nALTER TABLE users ALTER COLUMN tier SET NOT NULL;")).toEqual([]);
+    expect(brief(await lint("ALTER TABLE users ADD COLUMN tier text;\nUPDATE users SET tier = 'free', active = true;"))).toEqual(['2 warning destructive-up']);
+    expect(brief(await lint("ALTER TABLE accounts ADD COLUMN tier text;\nUPDATE users SET tier = 'free';"))).toEqual(['2 warning destructive-up']);
+  });
 });
 
 describe('index-without-concurrently', () => {
@@ -145,30 +151,73 @@ describe('non-transactional and needsNoTransaction', () => {
     'CREATE INDEX CONCURRENTLY i ON t (a)',
     'DROP INDEX CONCURRENTLY i',
     'REINDEX TABLE CONCURRENTLY t',
+    'REINDEX SCHEMA public',
     'VACUUM t',
+    'VACUUM FULL t',
+    'CLUSTER',
     'CREATE DATABASE d',
     'DROP DATABASE d',
+    'ALTER DATABASE d SET TABLESPACE ts',
     'ALTER SYSTEM SET work_mem = 1',
     "CREATE TABLESPACE ts LOCATION '/x'",
+    "CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p",
+    'ALTER SUBSCRIPTION s REFRESH PUBLICATION',
     'ALTER TABLE p DETACH PARTITION c CONCURRENTLY',
   ])('%s', async (sql) => {
     const stmts = await statements(sql);
-    const findings = lintStatements('m.sql', stmts, up);
+    const findings = lintStatements('m.sql', stmts.filter(Boolean), up).filter((f) => f.rule === 'non-transactional');
     expect(brief(findings)).toEqual(['1 warning non-transactional']);
-    expect(findings[0].message).toMatch(/runner must execute this unit outside a transaction/);
+    expect(findings[0].message).toMatch(/cannot run inside a transaction block: the runner executes this step outside a transaction/);
     expect(needsNoTransaction(stmts)).toBe(true);
   });
 
-  it('ALTER TYPE … ADD VALUE only when the type is created in the same unit', async () => {
-    const same = await statements("CREATE TYPE s AS ENUM ('a');\nALTER TYPE s ADD VALUE 'b';");
-    expect(brief(lintStatements('m.sql', same, up))).toEqual(['2 warning non-transactional']);
-    expect(needsNoTransaction(same)).toBe(true);
-    const other = await statements("ALTER TYPE s ADD VALUE 'b';");
-    expect(lintStatements('m.sql', other, up)).toEqual([]);
-    expect(needsNoTransaction(other)).toBe(false);
+  it('CLUSTER of one table runs in a transaction, unless the unit made it a partitioned table', async () => {
+    expect(needsNoTransaction(await statements('CLUSTER t USING t_pkey'))).toBe(false);
+    expect(needsNoTransaction(await statements('CREATE TABLE t (id int PRIMARY KEY) PARTITION BY RANGE (id);\nCLUSTER t USING t_pkey'))).toBe(true);
+    expect(needsNoTransaction(await statements("CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p WITH (connect = false)"))).toBe(false);
   });
 
-  it('ordinary DDL and ANALYZE can run in a transaction', async () => {
+  it('ALTER TYPE … ADD VALUE runs in a transaction; using the new value after it in the same unit does not (55P04)', async () => {
+    const alone = await statements("CREATE TYPE s AS ENUM ('a');\nALTER TYPE s ADD VALUE 'b';");
+    expect(lintStatements('m.sql', alone, up)).toEqual([]);
+    expect(needsNoTransaction(alone)).toBe(false);
+    const used = await statements("ALTER TYPE s ADD VALUE 'b';\nCREATE TABLE t (x s);\nINSERT INTO t\n  VALUES ('a'), ('b');");
+    const findings = lintStatements('m.sql', used, up);
+    expect(brief(findings)).toEqual(['4 warning non-transactional']);
+    expect(findings[0].message).toMatch(/'b' is the value of public\.s that line 1 adds: a new enum value cannot be used in the transaction that added it \[55P04\]/);
+    expect(needsNoTransaction(used)).toBe(true);
+  });
+
+  it('ordinary DDL, ANALYZE and REFRESH MATERIALIZED VIEW CONCURRENTLY can run in a transaction', async () => {
+    expect(needsNoTransaction(await statements('REFRESH MATERIALIZED VIEW CONCURRENTLY mv;\nREINDEX TABLE t;\nCHECKPOINT;'))).toBe(false);
     expect(needsNoTransaction(await statements('CREATE TABLE t (a int);\nCREATE INDEX i ON t (a);\nANALYZE t;'))).toBe(false);
+  });
+});
+
+describe('needs-superuser', () => {
+  it.each([
+    ['UPDATE pg_index SET indisready = false WHERE indrelid = 1', /writes the system catalog pg_catalog\.pg_index/],
+    ['UPDATE pg_catalog.pg_class SET relhasindex = false', /writes the system catalog pg_catalog\.pg_class/],
+    ['ALTER TABLE t DISABLE TRIGGER ALL', /foreign-key triggers/],
+    ['CREATE EXTENSION pg_stat_statements', /not one PostgreSQL marks trusted/],
+    ["COPY t FROM '/tmp/t.csv'", /COPY FROM a server file/],
+    ['CREATE ROLE admin SUPERUSER', /grants SUPERUSER/],
+    ['SET session_replication_role = replica', /session_replication_role/],
+    ['CREATE EVENT TRIGGER e ON ddl_command_end EXECUTE FUNCTION f()', /CREATE EVENT TRIGGER/],
+  ])('%s', async (sql, why) => {
+    const findings = (await lint(sql)).filter((f) => f.rule === 'needs-superuser');
+    expect(brief(findings)).toEqual(['1 warning needs-superuser']);
+    expect(findings[0].message).toMatch(why);
+  });
+
+  it('is quiet for what a table owner may do', async () => {
+    const sql = `SELECT indexrelid FROM pg_index WHERE NOT indisvalid;
+UPDATE users SET active = true WHERE id = 1;
+ALTER TABLE t DISABLE TRIGGER USER;
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+CREATE EXTENSION ltree;
+COPY t FROM STDIN;
+CREATE ROLE app NOLOGIN;`;
+    expect((await lint(sql, { direction: 'down' })).filter((f) => f.rule === 'needs-superuser')).toEqual([]);
   });
 });

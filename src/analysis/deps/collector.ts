@@ -1,5 +1,5 @@
 import type { Names } from '../names';
-import type { ObjectRef, StatementDeps } from '../types';
+import type { ObjectRef, Opaque, StatementDeps } from '../types';
 
 const key = (r: ObjectRef): string => `${r.kind}:${r.name}`;
 
@@ -12,8 +12,7 @@ export class DepsCollector {
   private readonly needs = new Map<string, ObjectRef>();
   private readonly creates = new Map<string, ObjectRef>();
   private readonly drops = new Map<string, ObjectRef>();
-  private readonly maybe = new Map<string, ObjectRef>();
-  opaque = false;
+  opaque?: Opaque;
 
   constructor(readonly names: Names) {}
 
@@ -21,7 +20,7 @@ export class DepsCollector {
     if (!ref) return;
     // An unqualified reference names no schema; the search path decides where it resolves.
     const schema = ref.implicitSchema ? undefined : this.names.schemaOf(ref);
-    if (schema && !this.needs.has(key(schema))) this.needs.set(key(schema), schema);
+    if (schema && !this.needs.has(key(schema))) this.needs.set(key(schema), ref.location === undefined ? schema : { ...schema, location: ref.location });
     if (!this.needs.has(key(ref))) this.needs.set(key(ref), ref);
   }
 
@@ -35,20 +34,15 @@ export class DepsCollector {
     if (ref) this.drops.set(key(ref), stripImplicit(ref));
   }
 
-  mayCreate(ref: ObjectRef): void {
-    this.maybe.set(key(ref), stripImplicit(ref));
-  }
-
   result(): StatementDeps {
     const needs = [...this.needs.values()].filter((r) => !this.creates.has(key(r)));
     const out: StatementDeps = { needs, creates: [...this.creates.values()], drops: [...this.drops.values()] };
-    if (this.opaque) out.opaque = true;
-    if (this.maybe.size) out.mayCreate = [...this.maybe.values()];
+    if (this.opaque) out.opaque = this.opaque;
     return out;
   }
 }
 
-/** Created objects go exactly where the name says; the flag only matters for lookups. */
+/** Created objects go exactly where the name says; the flag only matters for lookups, the location only for needs. */
 function stripImplicit(ref: ObjectRef): ObjectRef {
   return { kind: ref.kind, name: ref.name };
 }

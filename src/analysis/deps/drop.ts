@@ -34,6 +34,12 @@ function target(b: Node, objtype: string, d: DepsCollector): ObjectRef | undefin
 export function rename(b: Node, d: DepsCollector): void {
   const ref = target(b, b.renameType, d);
   if (!b.missing_ok) d.need(ref);
+  if (ref && b.renameType === 'OBJECT_TABCONSTRAINT' && typeof b.subname === 'string' && typeof b.newname === 'string') {
+    // A PRIMARY KEY / UNIQUE / EXCLUDE constraint's index is renamed with it (the parser cannot tell which kind it is).
+    d.drop(moved(ref, { name: b.subname }));
+    d.create(moved(ref, { name: b.newname }));
+    return;
+  }
   if (!ref || SUBOBJECTS.has(b.renameType) || typeof b.newname !== 'string') return;
   const renamed = moved(ref, { name: b.newname });
   d.drop(ref);

@@ -1,6 +1,9 @@
 import { Node, defElem, list, str, strings } from '../ast';
+import { EXTENSIONS } from '../extensions';
 import { BUILTIN_LANGUAGES } from '../names';
+import type { ObjectKind } from '../types';
 import type { DepsCollector } from './collector';
+import { embeddedStatements } from './do-block';
 import { collectRefs } from './refs';
 
 export function createSchema(b: Node, d: DepsCollector): void {
@@ -93,15 +96,47 @@ export function dropRole(b: Node, d: DepsCollector): void {
   }
 }
 
-/** DO runs code we cannot see; the caller decides how to treat what follows. */
-export function doBlock(_b: Node, d: DepsCollector): void {
-  d.opaque = true;
+/** Kinds of object code the analysis cannot see into may create. */
+const ANY: ObjectKind[] = ['relation', 'schema', 'function', 'role', 'type', 'language'];
+
+/**
+ * CREATE EXTENSION: a known extension provides its types, functions and tables in its schema
+ * (WITH SCHEMA, else the first of the search path), with CASCADE also those of the extensions
+ * it requires; an unknown one may provide anything but roles.
+ */
+export function createExtension(b: Node, d: DepsCollector): void {
+  const schemaOpt = str(defElem(b.options, 'schema')?.arg);
+  d.need(d.names.schema(schemaOpt));
+  const schema = schemaOpt ?? d.names.defaultSchema;
+  const cascade = !!defElem(b.options, 'cascade');
+  const install = (name: string, seen: Set<string>): boolean => {
+    const ext = EXTENSIONS.get(name);
+    if (!ext || seen.has(name)) return !!ext;
+    seen.add(name);
+    for (const t of ext.types) d.create({ kind: 'type', name: `${schema}.${t}` });
+    for (const f of ext.functions) d.create({ kind: 'function', name: `${schema}.${f}` });
+    for (const r of ext.relations) d.create({ kind: 'relation', name: `${schema}.${r}` });
+    return cascade ? ext.requires.every((req) => install(req, seen)) : true;
+  };
+  if (!install(b.extname, new Set())) {
+    d.opaque = { reason: `CREATE EXTENSION ${b.extname}: an extension the analysis does not know`, kinds: ['relation', 'schema', 'function', 'type'] };
+  }
 }
 
-/** CREATE EXTENSION installs objects we cannot enumerate statically. */
-export function createExtension(b: Node, d: DepsCollector): void {
-  d.opaque = true;
-  d.need(d.names.schema(str(defElem(b.options, 'schema')?.arg)));
+/** CALL runs a procedure whose body the analysis does not follow. */
+export function call(b: Node, d: DepsCollector): void {
+  collectRefs(b, d);
+  const name = strings(b.funccall?.funcname).join('.');
+  d.opaque = { reason: `CALL ${name}(): a procedure may create objects the analysis cannot see`, kinds: ANY };
+}
+
+/**
+ * DO: the SQL written in its body counts (a create-if-absent `IF NOT EXISTS … THEN CREATE TYPE …`
+ * leaves the object there either way); what it cannot read (EXECUTE, a statement it cannot
+ * parse) makes it opaque.
+ */
+export function doBlock(b: Node, d: DepsCollector): void {
+  d.opaque = embeddedStatements(b).opaque;
 }
 
 /** SET ROLE x / SET SESSION AUTHORIZATION x need the role; other settings need nothing. */

@@ -1,4 +1,5 @@
 import { Node, strings, walk } from '../ast';
+import { at } from '../names';
 import type { DepsCollector } from './collector';
 
 /** Name lists found in FROM clauses that are CTEs, not relations. */
@@ -24,7 +25,7 @@ export function collectRefs(node: Node, deps: DepsCollector): void {
         deps.need(deps.names.relation(body));
         return;
       case 'FuncCall':
-        deps.need(deps.names.func(strings(body.funcname)));
+        deps.need(at(deps.names.func(strings(body.funcname)), body.location));
         return;
       case 'TypeName':
         deps.need(deps.names.type(body));

@@ -1,6 +1,7 @@
 import { defElem, list, nodeOf, str, strings } from '../ast';
 import type { Volatility } from '../builtins';
 import type { Names } from '../names';
+import { addedValue } from '../enum-values';
 import type { ParsedStatement } from '../types';
 import { tableFacts, type SetNullFk } from './columns';
 
@@ -15,6 +16,12 @@ export class UnitModel {
   readonly functionVolatility = new Map<string, Volatility>();
   readonly notNull = new Map<string, Set<string>>();
   readonly setNullFks = new Map<string, SetNullFk[]>();
+  /** Columns added by ALTER TABLE … ADD COLUMN in this unit, per table. */
+  readonly addedColumns = new Map<string, Set<string>>();
+  /** Tables created here with PARTITION BY. */
+  readonly partitioned = new Set<string>();
+  /** Enum labels this unit added (ALTER TYPE … ADD VALUE), with the line that added them. */
+  readonly addedEnumValues = new Map<string, { type: string; line: number }>();
 
   constructor(private readonly names: Names) {}
 
@@ -23,6 +30,9 @@ export class UnitModel {
     const rel = n.CreateStmt?.relation ?? n.ViewStmt?.view ?? n.CreateTableAsStmt?.into?.rel ?? n.CreateSeqStmt?.sequence;
     const relRef = rel && this.names.relation(rel);
     if (relRef) this.createdRelations.add(relRef.name);
+    if (relRef && n.CreateStmt?.partspec) this.partitioned.add(relRef.name);
+    const value = addedValue(stmt, this.names);
+    if (value) this.addedEnumValues.set(value.label, { type: value.type, line: stmt.line });
     const typeParts = n.CreateEnumStmt?.typeName ?? n.CreateDomainStmt?.domainname ?? n.CreateRangeStmt?.typeName;
     const typeRef = typeParts && this.names.qualify(strings(typeParts), 'type');
     if (typeRef) this.createdTypes.add(typeRef.name);
@@ -39,6 +49,8 @@ export class UnitModel {
     for (const c of list(n.AlterTableStmt?.cmds)) {
       const cmd = nodeOf(c, 'AlterTableCmd');
       if (altered && cmd?.subtype === 'AT_DropNotNull') this.notNull.get(altered)?.delete(cmd.name);
+      const added = altered && cmd?.subtype === 'AT_AddColumn' ? nodeOf(cmd.def, 'ColumnDef')?.colname : undefined;
+      if (altered && added) this.addedColumns.set(altered, new Set([...(this.addedColumns.get(altered) ?? []), added]));
     }
   }
 

@@ -1,56 +1,48 @@
-import { defElem, list, nodeOf, strings } from '../ast';
+import { labelUses } from '../enum-values';
 import type { Names } from '../names';
+import { transactionNeed } from '../statement-kinds';
 import type { ParsedStatement } from '../types';
 import type { UnitModel } from './model';
 import type { Rule } from './rule';
 
+/** Why a statement makes its unit run outside a transaction, at which line; undefined if it may run inside one. */
+export interface NoTransactionReason {
+  line: number;
+  reason: string;
+}
+
 /**
- * Why PostgreSQL refuses to run a statement inside a transaction block (or, for
- * ALTER TYPE … ADD VALUE, why the new label is unusable until commit), or
- * undefined if it is fine inside one. `model` is the unit before `stmt`.
+ * Why PostgreSQL refuses to run a statement inside a transaction block, or why it fails in
+ * the transaction that added an enum value it uses (55P04), from the table of statement kinds.
+ * `model` is the unit before `stmt`.
  */
-export function nonTransactionalReason(stmt: ParsedStatement, model: UnitModel, names: Names): string | undefined {
-  const n = stmt.node ?? {};
-  if (n.IndexStmt?.concurrent) return 'CREATE INDEX CONCURRENTLY cannot run inside a transaction block';
-  if (n.DropStmt?.concurrent) return 'DROP INDEX CONCURRENTLY cannot run inside a transaction block';
-  if (n.ReindexStmt) {
-    if (defElem(n.ReindexStmt.params, 'concurrently')) return 'REINDEX CONCURRENTLY cannot run inside a transaction block';
-    if (/SYSTEM|DATABASE/.test(n.ReindexStmt.kind)) return 'REINDEX SYSTEM/DATABASE cannot run inside a transaction block';
-  }
-  if (n.VacuumStmt?.is_vacuumcmd) return 'VACUUM cannot run inside a transaction block';
-  if (n.ClusterStmt && !n.ClusterStmt.relation) return 'CLUSTER without a table cannot run inside a transaction block';
-  if (n.CreatedbStmt) return 'CREATE DATABASE cannot run inside a transaction block';
-  if (n.DropdbStmt) return 'DROP DATABASE cannot run inside a transaction block';
-  if (n.AlterSystemStmt) return 'ALTER SYSTEM cannot run inside a transaction block';
-  if (n.CreateTableSpaceStmt) return 'CREATE TABLESPACE cannot run inside a transaction block';
-  if (n.DropTableSpaceStmt) return 'DROP TABLESPACE cannot run inside a transaction block';
-  if (n.CreateSubscriptionStmt || n.DropSubscriptionStmt) return 'CREATE/DROP SUBSCRIPTION with a replication slot cannot run inside a transaction block';
-  const detach = list(n.AlterTableStmt?.cmds)
-    .map((c) => nodeOf(c, 'AlterTableCmd'))
-    .some((cmd) => cmd?.subtype === 'AT_DetachPartition' && nodeOf(cmd.def, 'PartitionCmd')?.concurrent);
-  if (detach) return 'DETACH PARTITION CONCURRENTLY cannot run inside a transaction block';
-  const addValue = n.AlterEnumStmt;
-  if (addValue?.newVal && !addValue.oldVal) {
-    const type = names.qualify(strings(addValue.typeName), 'type')?.name;
-    if (type && model.createdTypes.has(type)) {
-      return `ALTER TYPE ${type} ADD VALUE on a type created in the same unit: the new label cannot be used until the transaction commits`;
-    }
+export function nonTransactionalReason(stmt: ParsedStatement, model: UnitModel, names: Names, partitioned?: (table: string) => boolean): NoTransactionReason | undefined {
+  const isPartitioned = (t: string): boolean => model.partitioned.has(t) || (!model.createdRelations.has(t) && !!partitioned?.(t));
+  const { need, label } = transactionNeed(stmt.node, { relation: (rv) => names.relation(rv)?.name, partitioned: isPartitioned });
+  if (need === 'outside') return { line: stmt.line, reason: `${label} cannot run inside a transaction block` };
+  const use = labelUses(stmt, new Set(model.addedEnumValues.keys()))[0];
+  if (use) {
+    const added = model.addedEnumValues.get(use.label)!;
+    return {
+      line: use.line,
+      reason: `'${use.label}' is the value of ${added.type} that line ${added.line} adds: a new enum value cannot be used in the transaction that added it [55P04]`,
+    };
   }
   return undefined;
 }
 
-export const nonTransactional: Rule = ({ file, stmt, model, names }) => {
-  const reason = nonTransactionalReason(stmt, model, names);
-  if (!reason) return [];
+export const nonTransactional: Rule = ({ file, stmt, model, names, ctx }) => {
+  const r = nonTransactionalReason(stmt, model, names, ctx.partitioned);
+  if (!r) return [];
   return [
     {
       rule: 'non-transactional',
       severity: 'warning',
       file,
-      line: stmt.line,
+      line: r.line,
       message:
-        `${reason}: the runner must execute this unit outside a transaction ` +
-        `(a no-transaction unit, ideally holding only this statement, since it cannot be rolled back as a whole).`,
+        `${r.reason}: the runner executes this step outside a transaction, statement by statement, as psql would ` +
+        `(ideally a step holding only this statement, since it cannot be undone as a whole).`,
     },
   ];
 };

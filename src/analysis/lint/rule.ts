@@ -8,6 +8,8 @@ export interface LintContext {
   tableRows?: (qualifiedName: string) => number | undefined;
   /** Search path for resolving unqualified names. Default ['public']. */
   searchPath?: string[];
+  /** True for an existing partitioned table (CLUSTER of one cannot run in a transaction). */
+  partitioned?: (qualifiedName: string) => boolean;
 }
 
 /** What a rule sees: the statement, the unit so far (before this statement) and the caller's context. */
@@ -21,14 +23,4 @@ export interface RuleInput {
 
 export type Rule = (input: RuleInput) => Finding[];
 
-/**
- * 1-based line of an AST `location` (a byte offset into the file). Falls back
- * to the statement's line when either offset is unknown.
- */
-export function lineAt(stmt: ParsedStatement, location: number | undefined): number {
-  if (stmt.byteOffset === undefined || location === undefined || location < stmt.byteOffset) return stmt.line;
-  const before = Buffer.from(stmt.text, 'utf8').subarray(0, location - stmt.byteOffset).toString('utf8');
-  let n = 0;
-  for (let i = 0; i < before.length; i++) if (before.charCodeAt(i) === 10) n++;
-  return stmt.line + n;
-}
+export { lineAt } from '../lines';

@@ -1,3 +1,4 @@
+import { transactionNeed } from '../statement-kinds';
 import type { Rule } from './rule';
 
 const WORDS: Record<string, string> = {
@@ -19,8 +20,8 @@ const WORDS: Record<string, string> = {
  * row) and a BEGIN only draws a warning while doing nothing.
  */
 export const transactionControl: Rule = ({ file, stmt }) => {
-  const t = stmt.node?.TransactionStmt;
-  if (!t) return [];
+  if (transactionNeed(stmt.node).need !== 'controls') return [];
+  const t = stmt.node.TransactionStmt;
   const word = WORDS[t.kind] ?? 'transaction control';
   return [
     {

@@ -1,0 +1,2 @@
+DROP VIEW index_sizes;
+DROP INDEX items_code_idx;

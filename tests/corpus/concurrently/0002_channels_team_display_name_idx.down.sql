@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS idx_channels_team_id_display_name;

@@ -1,0 +1,1 @@
+REINDEX INDEX CONCURRENTLY idx_channels_team_id_display_name;

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY teams_email_idx;

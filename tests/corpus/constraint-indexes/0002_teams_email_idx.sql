@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX CONCURRENTLY teams_email_idx ON teams (email);

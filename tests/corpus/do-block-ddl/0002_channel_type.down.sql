@@ -1,0 +1,4 @@
+ALTER TABLE channels ALTER COLUMN type DROP DEFAULT;
+ALTER TABLE channels ALTER COLUMN type TYPE varchar(1) USING type::text;
+ALTER TABLE channels ALTER COLUMN type SET DEFAULT 'O';
+DROP TYPE IF EXISTS channel_type;

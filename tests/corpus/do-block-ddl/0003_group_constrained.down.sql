@@ -1,0 +1,2 @@
+DROP INDEX idx_channels_group_constrained;
+ALTER TABLE channels DROP COLUMN IF EXISTS groupconstrained;

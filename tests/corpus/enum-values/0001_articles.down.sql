@@ -1,0 +1,2 @@
+DROP TABLE article;
+DROP TYPE post_status;

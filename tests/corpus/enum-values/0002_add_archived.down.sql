@@ -1,0 +1,7 @@
+-- An enum value cannot be dropped: rebuild the type without it.
+ALTER TYPE post_status RENAME TO post_status_old;
+CREATE TYPE post_status AS ENUM ('draft', 'published');
+ALTER TABLE article ALTER COLUMN status DROP DEFAULT;
+ALTER TABLE article ALTER COLUMN status TYPE post_status USING status::text::post_status;
+ALTER TABLE article ALTER COLUMN status SET DEFAULT 'draft';
+DROP TYPE post_status_old;

@@ -1,0 +1,1 @@
+UPDATE article SET status = 'draft' WHERE status = 'archived';

@@ -1,0 +1,1 @@
+UPDATE article SET status = 'archived' WHERE id = 1;

@@ -1,0 +1,2 @@
+DROP FUNCTION workflow_count();
+DROP TABLE workflow, change_log;

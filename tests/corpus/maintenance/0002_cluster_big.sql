@@ -1,0 +1,2 @@
+CLUSTER big USING big_v_idx;
+ANALYZE big;

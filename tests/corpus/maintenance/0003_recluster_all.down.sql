@@ -1,0 +1,2 @@
+-- CLUSTER; changed no definition: re-cluster big on the index 0002 chose.
+CLUSTER big;

@@ -1,0 +1,2 @@
+ALTER TABLE measurements DETACH PARTITION measurements_2026 CONCURRENTLY;
+DROP TABLE measurements_2026;

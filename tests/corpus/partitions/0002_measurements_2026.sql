@@ -1,0 +1,4 @@
+CREATE TABLE measurements_2026 (LIKE measurements INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+ALTER TABLE measurements_2026 ADD CONSTRAINT measurements_2026_range
+    CHECK (logdate >= DATE '2026-01-01' AND logdate < DATE '2027-01-01');
+ALTER TABLE measurements ATTACH PARTITION measurements_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');

@@ -1,0 +1,2 @@
+CLUSTER measurements_2025 USING measurements_2025_logdate_idx;
+CLUSTER measurements USING measurements_logdate_idx;

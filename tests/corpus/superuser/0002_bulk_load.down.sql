@@ -1,0 +1,1 @@
+TRUNCATE imported, audit_log;

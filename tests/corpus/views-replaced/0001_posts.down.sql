@@ -1,0 +1,2 @@
+DROP VIEW post_view;
+DROP TABLE post;

@@ -45,17 +45,29 @@ describe('lock waits', () => {
     const p = migrationsProject({ '0001_alter_busy.sql': 'alter table busy add column note text;\n', '0002_after_busy.sql': 'create table after_busy (id int);\n' });
     const holder = postgres(db.url, { max: 1, onnotice: () => undefined });
     try {
+      // The lock is held until the runner is seen waiting for it, then 800 ms more, so the
+      // wait does not depend on how fast the runner starts on a busy machine.
+      let release!: () => void;
+      const holding = new Promise<void>((r) => (release = r));
       const released = holder.begin(async (tx) => {
         await tx`lock table busy in access share mode`;
-        await tx`select pg_sleep(1.2)`;
+        await holding;
       });
-      await new Promise((r) => setTimeout(r, 200));
-      const run = await runCli(['--database-url', db.url, '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir, 'up', '--json', '--lock-timeout', '10s']);
+      await new Promise((r) => setTimeout(r, 100));
+      const running = runCli(['--database-url', db.url, '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir, 'up', '--json', '--lock-timeout', '30s']);
+      for (let i = 0; i < 300; i++) {
+        const [{ waiting }] = await db.sql`select count(*)::int as waiting from pg_locks where relation = 'busy'::regclass and not granted`;
+        if (waiting > 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 800));
+      release();
+      const run = await running;
       await released;
       expect(run.code).toBe(0);
       const [unit, after] = run.json().units;
       expect(unit).toMatchObject({ name: '0001_alter_busy', action: 'applied' });
-      expect(unit.lockWaitMs).toBeGreaterThanOrEqual(500);
+      expect(unit.lockWaitMs).toBeGreaterThanOrEqual(600);
       expect(unit.lockWaitMs).toBeLessThanOrEqual(unit.durationMs);
       expect(after).toMatchObject({ name: '0002_after_busy', action: 'applied', lockWaitMs: 0 });
     } finally {

@@ -6,6 +6,7 @@ import { reopenAfterLoss } from '../db/reopen';
 import { Session, type Timeouts } from '../db/session';
 import { redactUrl, resolveSettings, type ConnectionSettings } from '../db/settings';
 import { refuseReadOnly } from '../db/writable';
+import { serverFacts } from '../db/server-facts';
 import { watch, type Watch } from '../db/watchdog';
 import { History } from '../engine/history';
 import { withRunLock, type RunLock } from '../engine/lock';
@@ -124,8 +125,8 @@ async function connected<T>(o: CommonOptions, withLock: boolean, fn: (c: Connect
     if (lockConnection) watches.push(watch(lockConnection, { bounds, log: o.log }));
     const [session, lock] = await Promise.all([Session.open(work, o.log, o.timeouts, bounds), lockSession]);
     const target = async (): Promise<Target> => {
-      const [{ v }] = await session.query<{ v: string }>("select current_setting('server_version') as v");
-      return { host: settings.host, port: settings.port, database: settings.database, user: settings.user, serverVersion: v };
+      const { version } = await serverFacts(session);
+      return { host: settings.host, port: settings.port, database: settings.database, user: settings.user, serverVersion: version };
     };
     const reopen = async () => {
       const fresh = await reopenAfterLoss(settings, connections.filter((c) => c.lost), { bounds, log: o.log, timeouts: o.timeouts });

@@ -1,3 +1,4 @@
+import { cell } from '../render/cell';
 import type { PlanResult } from './plan';
 
 const size = (bytes: number) => (bytes >= 1 << 30 ? `${(bytes / (1 << 30)).toFixed(1)} GiB` : bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${Math.round(bytes / 1024)} KiB`);
@@ -68,7 +69,7 @@ export function renderPlanMarkdown(r: PlanResult): string {
   }
   if (r.findings.length) {
     out.push('', '## Findings', '', '| severity | rule | file:line | message |', '|---|---|---|---|');
-    for (const f of r.findings) out.push(`| ${f.severity} | ${f.rule} | ${rel(f.file)}:${f.line} | ${f.message.replace(/\|/g, '\\|')} |`);
+    for (const f of r.findings) out.push(`| ${f.severity} | ${f.rule} | ${rel(f.file)}:${f.line} | ${cell(f.message)} |`);
   }
   return out.join('\n') + '\n';
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { startEmbedded, type EmbeddedServer } from '../db/embedded';
 import { pgpassLine } from '../db/pgpass';
+import { serverFacts } from '../db/server-facts';
 import { redactUrl, resolveSettings, type ConnectionSettings } from '../db/settings';
 import { MigrateError, UsageError } from '../errors';
 import { loadBaseline } from './baseline';
@@ -64,7 +65,7 @@ export async function rehearse(o: RehearseOptions, story: (ctx: StoryContext) =>
     const url = databaseUrlOf(server!.url, 'rehearsal');
     await withDatabase({ ...o, databaseUrl: server!.url }, async ({ session }) => {
       await session.script('create database rehearsal', '(rehearsal setup)');
-      serverVersion = (await session.query<{ v: string }>("select current_setting('server_version') as v"))[0].v;
+      serverVersion = (await serverFacts(session)).version;
     });
     const common: CommonOptions = { ...o, databaseUrl: url };
     const load = await timed(async () => (o.schemaFrom ? copySchema(o, o.schemaFrom, url) : loadBaselineStep(common, o.baselineDir)));

@@ -21,7 +21,8 @@ import { confirmation, type Confirm } from './confirm';
 import { commonOptions, confirmFlags, dryRunFlag, guardFlags, outputFlags, type ConfirmArgv, type DryRunArgv, type GlobalArgv, type GuardArgv, type OutputArgv } from './flags';
 import type { Io, Outcome } from './io';
 import { runOutcome } from './outcome';
-import { cell, json, renderRunMarkdown, renderRunText, runJson, type OutputFormat } from '../render/run';
+import { cell } from '../render/cell';
+import { json, renderRunMarkdown, renderRunText, runJson, type OutputFormat } from '../render/run';
 
 export interface RollbackOptions extends CommonOptions {
   unit: string;

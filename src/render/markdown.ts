@@ -1,3 +1,4 @@
+import { cell as tableCell } from './cell';
 import type { ReportContext, UnitHistory } from '../verify/report-context';
 import type { CheckStatus, TaskCheck, VerifyReport } from '../verify/tasks';
 
@@ -6,10 +7,7 @@ const COUNTED: readonly CheckStatus[] = ['pass', 'fail', 'blocked', 'n/a'];
 /** Hex digits of a checksum in the one-page table; the appendix has them whole. */
 const SHORT = 12;
 
-/** A table cell: no pipes or line breaks may leak into the table. */
-function cell(text: string | undefined): string {
-  return (text ?? '–').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
+const cell = (text: string | undefined) => tableCell(text, '–');
 
 const code = (text: string) => `\`${text}\``;
 const SOURCE: Record<TaskCheck['source'], string> = { expect: 'expect.json', verify: 'verify.sql', behaviour: 'behaviour', readiness: 'engine', rollback: 'rollback' };

@@ -1,4 +1,5 @@
 import type { MigrateError } from '../errors';
+import { cell } from './cell';
 import type { UnitAction, UnitResult } from '../engine/runner';
 
 /** What `up`, `remediate` and `rollback` results have in common (CLI.md's run shape). */
@@ -66,7 +67,6 @@ export function renderRunText(title: string, r: RunResult, more: string[] = []):
   return [head, ...renderUnitLines(r.units, r.dryRun), ...more, `${outcome}: ${summary(r)}  run ${r.runId}`].join('\n') + '\n';
 }
 
-export const cell = (s: string | undefined) => (s ?? '').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
 /** A run as a Markdown section for a change ticket; `more` sections follow the units table. */
 export function renderRunMarkdown(title: string, r: RunResult, more: string[] = []): string {

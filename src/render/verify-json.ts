@@ -1,3 +1,4 @@
+import { json } from './run';
 import type { VerifyReport } from '../verify/tasks';
 
 /**
@@ -32,5 +33,5 @@ export function verifyJson(r: VerifyReport): unknown {
 }
 
 export function renderVerifyJson(r: VerifyReport): string {
-  return JSON.stringify(verifyJson(r), null, 2) + '\n';
+  return json(verifyJson(r));
 }

@@ -1,13 +1,9 @@
 import { noTransactionReason } from './lint';
 import type { NoTransactionReason } from './lint/non-transactional';
+import { markedNoTransaction } from './marker';
 import type { ParsedStatement } from './types';
 
-/** A first line `-- migrate:no-transaction` says a step runs outside a transaction, whatever it holds. */
-const NO_TRANSACTION_MARKER = /^\s*--\s*migrate:no-transaction\b/;
-
-export function markedNoTransaction(text: string): boolean {
-  return NO_TRANSACTION_MARKER.test(text);
-}
+export { markedNoTransaction };
 
 /**
  * Whether one step (an up or a down file) runs inside a transaction: not when its first line

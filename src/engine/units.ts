@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { blankSteps } from '../analysis/blank';
-import { markedNoTransaction } from '../analysis/transaction';
+import { markedNoTransaction } from '../analysis/marker';
 import { UsageError } from '../errors';
 
 export type UnitKind = 'phase' | 'migration';

@@ -1,6 +1,7 @@
 import postgres from 'postgres';
 import { ConnectionError } from '../errors';
 import type { ConnectionSettings } from './settings';
+import { tlsOption } from './tls';
 
 export type Sql = postgres.Sql<Record<string, never>>;
 
@@ -16,16 +17,6 @@ export interface OpenOptions {
   keepAliveSeconds?: number;
 }
 
-const SSL: Record<ConnectionSettings['sslmode'], postgres.Options<{}>['ssl']> = {
-  disable: false,
-  allow: 'allow',
-  prefer: 'prefer',
-  require: 'require',
-  // postgres.js has no CA-only mode; verify-full is the stricter superset.
-  'verify-ca': 'verify-full',
-  'verify-full': 'verify-full',
-};
-
 /** One connection (max 1) so session settings and statement order are predictable. */
 export function openClient(settings: ConnectionSettings, options: OpenOptions): Sql {
   return postgres({
@@ -34,7 +25,7 @@ export function openClient(settings: ConnectionSettings, options: OpenOptions): 
     user: settings.user,
     password: settings.password,
     database: settings.database,
-    ssl: SSL[settings.sslmode],
+    ssl: tlsOption(settings.sslmode, settings.tls) as postgres.Options<{}>['ssl'],
     max: 1,
     idle_timeout: 0,
     // Never rotated: a session lives as long as the run (the lock session holds the run lock).
@@ -74,7 +65,19 @@ export function describeConnectionError(err: unknown, s: ConnectionSettings): Co
       return new ConnectionError(`the server refused user "${s.user}": ${msg}`, 'check pg_hba.conf and the user name', { cause: err });
     case '3D000':
       return new ConnectionError(`database "${s.database}" does not exist on ${where}`, 'check the database name, or create it first', { cause: err });
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'CERT_HAS_EXPIRED':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return new ConnectionError(`the certificate of ${where} is not trusted (sslmode=${s.sslmode}): ${msg}`,
+        e.code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'the certificate does not name this host: connect by a name it holds, or use sslmode=verify-ca'
+          : s.tls?.caFile ? `it is not signed by the CA in ${s.tls.caFile}` : 'give the CA that signed it with sslrootcert=FILE (or PGSSLROOTCERT)', { cause: err });
     default:
+      if (/before secure TLS connection/.test(msg)) {
+        return new ConnectionError(`${where} did not complete SSL (sslmode=${s.sslmode}): ${msg}`, 'the server may not have ssl = on; use sslmode=prefer or disable where plain connections are acceptable', { cause: err });
+      }
       return new ConnectionError(`could not connect to ${s.display}: ${msg}`, undefined, { cause: err });
   }
 }

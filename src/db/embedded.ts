@@ -39,7 +39,15 @@ export async function freePort(): Promise<number> {
  * server runs as OS user "postgres" (created if missing), which must reach the binaries
  * (see embeddedBinaries) and owns the folder. Failures are EmbeddedServerErrors.
  */
-export async function startEmbedded(opts: { onLog?: (line: string) => void } = {}): Promise<EmbeddedServer> {
+export interface EmbeddedOptions {
+  onLog?: (line: string) => void;
+  /** Files written into the data folder after initdb (0600, the server user's): certificates, pg_hba.conf. */
+  files?: Record<string, string>;
+  /** Server settings (`-c name=value`); relative paths are relative to the data folder. */
+  settings?: Record<string, string>;
+}
+
+export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<EmbeddedServer> {
   const log = opts.onLog ?? (() => undefined);
   const user = serverUser();
   const bins = await embeddedBinaries(user);
@@ -67,8 +75,14 @@ export async function startEmbedded(opts: { onLog?: (line: string) => void } = {
   };
   try {
     await initdb(bins.initdb, user, root, dataDir, password, log);
+    for (const [name, text] of Object.entries(opts.files ?? {})) {
+      const file = path.join(dataDir, name);
+      writeFileSync(file, text, { mode: 0o600 });
+      if (user) chownSync(file, user.uid, user.gid);
+    }
     const port = await freePort();
-    server = run(bins.postgres, ['-D', dataDir, '-p', String(port)], user, root, log);
+    const settings = Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+    server = run(bins.postgres, ['-D', dataDir, '-p', String(port), ...settings], user, root, log);
     await ready(server, port);
     return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, port, dataDir, binDir: path.dirname(bins.postgres), stop };
   } catch (err) {

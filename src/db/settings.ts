@@ -1,6 +1,7 @@
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { UsageError } from '../errors';
 import { pgpassPassword } from './pgpass';
+import { readTlsFiles, type TlsFiles, type TlsPaths } from './tls';
 
 /** Where to connect, resolved from flag, then DATABASE_URL, then libpq's PG* variables. */
 export interface ConnectionSettings {
@@ -10,6 +11,8 @@ export interface ConnectionSettings {
   password?: string;
   database: string;
   sslmode: SslMode;
+  /** sslrootcert / sslcert / sslkey, read (see db/tls.ts). */
+  tls?: TlsFiles;
   /** Where the settings came from, for messages. */
   source: 'flag' | 'DATABASE_URL' | 'PG*';
   /** A URL safe to print: the password is never part of it. */
@@ -58,11 +61,13 @@ function fromUrl(raw: string, source: 'flag' | 'DATABASE_URL', env: NodeJS.Proce
     throw new UsageError(`invalid database URL from ${from}: bad %-encoding in ${redactUrl(raw)}`,
       'a "%" in a URL must start %XX with two hex digits: write a literal % as %25, @ as %40, : as %3A, / as %2F');
   }
+  // The certificate parameters are read here (db/tls.ts), with libpq's defaults and this tool's messages.
+  const { rest, paths, sslmode: urlSslMode } = takeTlsParams(raw);
   let parsed: ReturnType<typeof parseConnectionString>;
   try {
     // Spaces encoded first, so the library's own repair of unencoded input never runs;
     // libpq semantics for sslmode, and no deprecation warning on stderr.
-    parsed = parseConnectionString(raw.replace(/ /g, '%20'), { useLibpqCompat: true });
+    parsed = parseConnectionString(rest.replace(/ /g, '%20'), { useLibpqCompat: true });
   } catch (err) {
     // Its own words for what libpq would refuse too (verify-ca without sslrootcert, an unreadable sslrootcert).
     const reason = err instanceof TypeError ? '' : `: ${redactUrl(String((err as Error).message).replace(/^SECURITY WARNING: /, '').split(/(?<=\.)\s|\n/)[0])}`;
@@ -77,10 +82,11 @@ function fromUrl(raw: string, source: 'flag' | 'DATABASE_URL', env: NodeJS.Proce
   const user = text(parsed.user) ?? env.PGUSER ?? 'postgres';
   const host = text(parsed.host) ?? env.PGHOST ?? 'localhost';
   const password = text(parsed.password) ?? text(env.PGPASSWORD);
-  const sslmode = parseSslMode(text(parsed.sslmode) ?? env.PGSSLMODE, errors);
+  const sslmode = parseSslMode(urlSslMode ?? env.PGSSLMODE, errors);
   if (!database) errors.push('no database name in the URL (…/DATABASE)');
   if (errors.length) throw new UsageError(`invalid database URL ${redactUrl(raw)}: ${errors.join('; ')}`);
-  return { host, port, user, password, database, sslmode, source, display: displayUrl(user, host, port, database, sslmode) };
+  const tls = readTlsFiles(sslmode, { rootcert: paths.rootcert ?? text(env.PGSSLROOTCERT), cert: paths.cert ?? text(env.PGSSLCERT), key: paths.key ?? text(env.PGSSLKEY) }, env);
+  return { host, port, user, password, database, sslmode, tls, source, display: displayUrl(user, host, port, database, sslmode) };
 }
 
 function fromPgEnv(env: NodeJS.ProcessEnv): ConnectionSettings {
@@ -95,7 +101,27 @@ function fromPgEnv(env: NodeJS.ProcessEnv): ConnectionSettings {
     errors.push('no database given: pass --database-url, or set DATABASE_URL or PGHOST/PGDATABASE');
   }
   if (errors.length) throw new UsageError(errors.join('; '));
-  return { host, port, user, password: env.PGPASSWORD || undefined, database, sslmode, source: 'PG*', display: displayUrl(user, host, port, database, sslmode) };
+  const tls = readTlsFiles(sslmode, { rootcert: env.PGSSLROOTCERT || undefined, cert: env.PGSSLCERT || undefined, key: env.PGSSLKEY || undefined }, env);
+  return { host, port, user, password: env.PGPASSWORD || undefined, database, sslmode, tls, source: 'PG*', display: displayUrl(user, host, port, database, sslmode) };
+}
+
+/** The URL without sslmode/sslrootcert/sslcert/sslkey, and their decoded values. */
+function takeTlsParams(raw: string): { rest: string; paths: TlsPaths; sslmode?: string } {
+  const paths: TlsPaths = {};
+  let sslmode: string | undefined;
+  const names: Record<string, keyof TlsPaths> = { sslrootcert: 'rootcert', sslcert: 'cert', sslkey: 'key' };
+  const q = raw.search(/[?#]/);
+  if (q < 0 || raw[q] === '#') return { rest: raw, paths };
+  const [query, fragment] = raw.slice(q + 1).split(/#(.*)/s);
+  const kept = query.split('&').filter((pair) => {
+    const [name, value = ''] = pair.split(/=(.*)/s);
+    if (name === 'sslmode') sslmode = decodeURIComponent(value);
+    else if (name in names) paths[names[name]] = decodeURIComponent(value);
+    else return true;
+    return false;
+  });
+  const rest = `${raw.slice(0, q)}${kept.length ? `?${kept.join('&')}` : ''}${fragment !== undefined ? `#${fragment}` : ''}`;
+  return { rest, paths, sslmode: sslmode || undefined };
 }
 
 function parseSslMode(value: string | null | undefined, errors: string[]): SslMode {

@@ -107,6 +107,16 @@ export function unitFolders(a: GlobalArgv, cwd = process.cwd()): { migrationsDir
  * flags where the command has them). Every bad value is reported at once, before connecting;
  * a --out or --log-file that cannot be written among them, so nothing runs that cannot report.
  */
+/** The file flags among `flags` whose file cannot be written, each as a problem to report. */
+export function unwritable(a: object, flags: string[]): Array<{ message: string; hint: string }> {
+  const values = a as Record<string, unknown>;
+  return flags.flatMap((flag) => {
+    const file = values[flag];
+    const why = typeof file === 'string' && file ? unwritableReason(file) : undefined;
+    return why ? [{ message: `--${flag} ${file} cannot be written: ${why}`, hint: 'name a file in a folder this user may write to' }] : [];
+  });
+}
+
 export function commonOptions(a: GlobalArgv & Partial<GuardArgv> & OutputArgv, io: Io, runId?: string): CommonOptions {
   const problems: Array<{ message: string; hint?: string }> = [];
   const attempt = <T>(f: () => T, fallback: T): T => {
@@ -122,10 +132,7 @@ export function commonOptions(a: GlobalArgv & Partial<GuardArgv> & OutputArgv, i
   const statementTimeout = a['statement-timeout'] === undefined ? DEFAULTS.timeouts.statementTimeout : attempt(() => `${parseDuration(a['statement-timeout']!, 'statement-timeout')}ms`, '0');
   const connectionTimeoutMs = a['connection-timeout'] === undefined ? DEFAULTS.connectionTimeoutMs : attempt(() => parseDuration(a['connection-timeout']!, 'connection-timeout'), DEFAULTS.connectionTimeoutMs);
   if (connectionTimeoutMs < 1000) problems.push({ message: `--connection-timeout "${a['connection-timeout']}" is below 1s`, hint: 'durations look like 500ms, 5s, 2min' });
-  for (const flag of ['out', 'log-file'] as const) {
-    const why = a[flag] ? unwritableReason(a[flag]) : undefined;
-    if (why) problems.push({ message: `--${flag} ${a[flag]} cannot be written: ${why}`, hint: `name a file in a folder this user may write to` });
-  }
+  problems.push(...unwritable(a, ['out', 'log-file']));
   if (problems.length) throw new UsageError(problems.map((p) => p.message).join('; '), [...new Set(problems.map((p) => p.hint).filter(Boolean))].join('; '));
   const logTo = logSettings(a, io);
   const log = createLogger(logTo);

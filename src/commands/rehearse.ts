@@ -1,7 +1,8 @@
 import type { Argv } from 'yargs';
 import { writeRecord } from '../engine/rehearsal-record';
 import { json } from '../render/run';
-import { commonOptions, formatOf, type GlobalArgv } from './flags';
+import { UsageError } from '../errors';
+import { commonOptions, formatOf, unwritable, type GlobalArgv } from './flags';
 import type { Io, Outcome } from './io';
 import { rehearse, type RehearsalStep, type RehearseOptions, type RehearseResult } from './rehearse-server';
 import { buildRecord, story, type StoryFacts } from './rehearse-story';
@@ -28,6 +29,9 @@ export function builder(y: Argv): Argv {
 
 export async function handler(a: RehearseArgv, io: Io): Promise<Outcome> {
   const jsonMode = formatOf(a) === 'json';
+  // Found out before a server is started for an hour of work, not at its end.
+  const bad = unwritable(a, ['report', 'record']);
+  if (bad.length) throw new UsageError(bad.map((p) => p.message).join('; '), bad[0].hint);
   const r = await runRehearsal({
     // Its steps are its progress (printed below): no progress log beside them on a terminal.
     ...commonOptions(a, { ...io, interactive: false }),

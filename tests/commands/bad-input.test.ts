@@ -237,6 +237,14 @@ describe('an --out or --log-file that cannot be written', () => {
     await expectNothingChanged(['bi_out']);
   });
 
+  test("rehearse's --report and --record are checked before a server is started", async () => {
+    for (const flag of ['--report', '--record']) {
+      const run = await runCli(['rehearse', flag, '/proc/x.md']);
+      expectOneLine(run, 2, new RegExp(`${flag} /proc/x\\.md cannot be written: /proc is on a kernel filesystem`));
+      expect(run.stdout).not.toMatch(/start server/);
+    }
+  });
+
   // As root, with the checkout where nobody can reach it (CI clones into a 0700 folder), the
   // CLI cannot be run as nobody at all: this case then runs only from a reachable checkout.
   const nobody = { name: 'nobody', uid: Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim()), gid: Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).trim()) };

@@ -127,7 +127,7 @@ export function commonOptions(a: GlobalArgv & Partial<GuardArgv> & OutputArgv, i
     if (why) problems.push({ message: `--${flag} ${a[flag]} cannot be written: ${why}`, hint: `name a file in a folder this user may write to` });
   }
   if (problems.length) throw new UsageError(problems.map((p) => p.message).join('; '), [...new Set(problems.map((p) => p.hint).filter(Boolean))].join('; '));
-  const logTo = logSettings(a, io);
+  const logTo = { ...logSettings(a, io), runId };
   const log = createLogger(logTo);
   // On stderr once: through the log when it shows warnings there, else as a line of its own.
   const warnsOnScreen = logTo.human !== undefined && ['trace', 'debug', 'info', 'warn'].includes(logTo.level);

@@ -1,0 +1,37 @@
+import { Interrupt } from '../engine/interrupt';
+import type { ProgressSink } from '../engine/progress';
+import { ansi, plain, terminalOf, type Paint } from '../render/colour';
+import { liveProgress, plainProgress } from '../render/progress';
+import { formatOf, type GlobalArgv, type OutputArgv } from './flags';
+import type { Io } from './io';
+
+/** What `up`, `remediate` and `rollback` show and hear while they run. */
+export interface RunWatch {
+  interrupt: Interrupt;
+  /** Absent under --json: machines read the result, not the progress. */
+  progress?: ProgressSink;
+  /** For the report on stdout: colour only on a terminal without NO_COLOR. */
+  paint: Paint;
+  /** The io for commonOptions: the progress replaces the log's info lines on a terminal. */
+  io: Io;
+  /** Before the report is printed. */
+  finish(): void;
+}
+
+/**
+ * Prints the run id now, before anything else, and the units' progress on stderr as they
+ * run (render/progress.ts); hears Ctrl-C / SIGTERM (io.signal) for the engine, which stops
+ * by itself, so `again` (how to finish) ends up in the error's hint.
+ */
+export function watchRun(a: GlobalArgv & OutputArgv, io: Io, o: { title: string; runId: string; dryRun?: boolean; again: string }): RunWatch {
+  const interrupt = new Interrupt(io.signal, o.again);
+  const paint = terminalOf(io.stdout, io.env).colour ? ansi : plain;
+  if (formatOf(a) === 'json') return { interrupt, paint, io, finish: () => undefined };
+  const screen = terminalOf(io.stderr, io.env);
+  const view = (screen.tty ? liveProgress : plainProgress)(io.stderr, { dryRun: !!o.dryRun, paint: screen.colour ? ansi : plain, width: Math.min(80, screen.columns) });
+  io.stderr.write(`${o.title}  run ${o.runId}\n`);
+  interrupt.onInterrupt((sig) => view.note(`${sig}: stopping; the running unit is cancelled on the server and rolled back (${sig} again: exit at once)`));
+  // The report lists the units again: the live list goes when the report follows it on the same terminal.
+  const erase = terminalOf(io.stdout, io.env).tty && !a.out;
+  return { interrupt, progress: view.sink, paint, io: { ...io, interactive: false }, finish: () => view.finish(erase) };
+}

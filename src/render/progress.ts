@@ -34,6 +34,8 @@ interface UnitState {
   durationMs?: number;
   detail?: string;
   waitingOn?: WaitingOn;
+  /** When waitingOn was seen (its ages are as of then). */
+  seenAt?: number;
 }
 
 /** Time of day in UTC, saying so. */
@@ -46,11 +48,11 @@ export function duration(ms: number): string {
 }
 
 /** What a unit waits on, in words: the session holding its lock, or its running statement. */
-export function describeWait(on: WaitingOn): string {
+export function describeWait(on: WaitingOn, sinceSeenMs = 0): string {
   if (on.kind === 'statement') return `running${on.waitEvent ? ` (${on.waitEvent})` : ''}: ${on.query}`;
   const b = on.blockers[0];
   const more = on.blockers.length > 1 ? ` and ${on.blockers.length - 1} more` : '';
-  const what = [b.application || 'no application_name', b.user, b.state, b.xactMs === null ? '' : `in transaction ${duration(b.xactMs)}`].filter(Boolean).join(', ');
+  const what = [b.application || 'no application_name', b.user, b.state, b.xactMs === null ? '' : `in transaction ${duration(b.xactMs + sinceSeenMs)}`].filter(Boolean).join(', ');
   return `waiting on pid ${b.pid}${more} (${what}): ${b.query ?? ''}`;
 }
 
@@ -76,7 +78,7 @@ class Progress {
     const u = this.units.find((x) => x.name === e.unit);
     if (!u) return undefined;
     if (e.type === 'unit-start') Object.assign(u, { state: 'running', started: Date.now(), waitingOn: undefined });
-    else if (e.type === 'unit-activity') u.waitingOn = e.waitingOn;
+    else if (e.type === 'unit-activity') Object.assign(u, { waitingOn: e.waitingOn, seenAt: Date.now() });
     else if (e.type === 'unit-end') Object.assign(u, { state: e.result.action, durationMs: e.result.durationMs, detail: e.result.error ?? e.result.reason, waitingOn: undefined });
     return u;
   }
@@ -92,6 +94,10 @@ class Progress {
   elapsed(u: UnitState): number {
     return u.durationMs ?? (u.started ? Date.now() - u.started : 0);
   }
+
+  waiting(u: UnitState): string {
+    return u.waitingOn ? describeWait(u.waitingOn, Date.now() - (u.seenAt ?? Date.now())) : 'still running';
+  }
 }
 
 /** Plain lines, for a log file or a CI console. */
@@ -102,10 +108,11 @@ export function plainProgress(out: NodeJS.WritableStream, o: ViewOptions): Progr
   const line = (text: string) => out.write(`${fit(text, o.width)}\n`);
   const said = new Set<string>();
   const sayWait = (u: UnitState) => {
-    const text = u.waitingOn ? describeWait(u.waitingOn) : 'still running';
-    if (said.has(`${u.name} ${text}`)) return;
-    said.add(`${u.name} ${text}`);
-    line(`${p.tag(u)} ${fit(u.name, 30)}  ${duration(p.elapsed(u))}, ${text}`);
+    // Once per thing waited on (its ages aside).
+    const key = `${u.name} ${u.waitingOn ? describeWait(u.waitingOn) : ''}`;
+    if (said.has(key)) return;
+    said.add(key);
+    line(`${p.tag(u)} ${fit(u.name, 30)}  ${duration(p.elapsed(u))}, ${p.waiting(u)}`);
   };
   const sink: ProgressSink = (e) => {
     if (e.type === 'units') {
@@ -163,7 +170,7 @@ export function liveProgress(out: NodeJS.WritableStream, o: ViewOptions): Progre
       const time = u.state === 'pending' ? '' : duration(p.elapsed(u)).padStart(8);
       // At most 2 + 2 + 9 + 30 + 12 + 8 columns: fits 80 as it is; only the word is coloured.
       lines.push(`  ${MARK[u.state] ?? ' '} ${p.tag(u)} ${fit(u.name, 30).padEnd(width)} ${paintAction(word.padEnd(11), u.state, o.paint)} ${time}`.trimEnd());
-      if (u.state === 'running' && u.waitingOn && p.elapsed(u) >= waitAfter) lines.push(fit(`      ${describeWait(u.waitingOn)}`, o.width));
+      if (u.state === 'running' && u.waitingOn && p.elapsed(u) >= waitAfter) lines.push(fit(`      ${p.waiting(u)}`, o.width));
     }
     const below = p.units.length - from - shown.length;
     if (below > 0) lines.push(p.o.paint(`  … ${below} more`, 'dim'));

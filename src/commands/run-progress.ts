@@ -19,7 +19,7 @@ export interface RunWatch {
 }
 
 /**
- * Prints the run id now, before anything else, and the units' progress on stderr as they
+ * Prints the run id as the run starts its units, and their progress on stderr as they
  * run (render/progress.ts); hears Ctrl-C / SIGTERM (io.signal) for the engine, which stops
  * by itself, so `again` (how to finish) ends up in the error's hint.
  */
@@ -29,9 +29,21 @@ export function watchRun(a: GlobalArgv & OutputArgv, io: Io, o: { title: string;
   if (formatOf(a) === 'json') return { interrupt, paint, io, finish: () => undefined };
   const screen = terminalOf(io.stderr, io.env);
   const view = (screen.tty ? liveProgress : plainProgress)(io.stderr, { dryRun: !!o.dryRun, paint: screen.colour ? ansi : plain, width: Math.min(80, screen.columns) });
-  io.stderr.write(`${o.title}  run ${o.runId}\n`);
-  interrupt.onInterrupt((sig) => view.note(`${sig}: stopping; the running unit is cancelled on the server and rolled back (${sig} again: exit at once)`));
+  // The run id heads the progress, once the run has its units (a refusal before then has its one error line).
+  let headed = false;
+  const head = () => {
+    if (!headed) io.stderr.write(`${o.title}  run ${o.runId}\n`);
+    headed = true;
+  };
+  interrupt.onInterrupt((sig) => {
+    head();
+    view.note(`${sig}: stopping; the running unit is cancelled on the server and rolled back (${sig} again: exit at once)`);
+  });
   // The report lists the units again: the live list goes when the report follows it on the same terminal.
   const erase = terminalOf(io.stdout, io.env).tty && !a.out;
-  return { interrupt, progress: view.sink, paint, io: { ...io, interactive: false }, finish: () => view.finish(erase) };
+  const progress: ProgressSink = (e) => {
+    head();
+    view.sink(e);
+  };
+  return { interrupt, progress, paint, io: { ...io, interactive: false }, finish: () => view.finish(erase) };
 }

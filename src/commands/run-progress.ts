@@ -37,7 +37,7 @@ export function watchRun(a: GlobalArgv & OutputArgv, io: Io, o: { title: string;
   };
   interrupt.onInterrupt((sig) => {
     head();
-    view.note(`${sig}: stopping; the running unit is cancelled on the server and rolled back (${sig} again: exit at once)`);
+    view.note(`${sig}: stopping: cancelling the running unit (${sig === 'SIGINT' ? 'Ctrl-C' : sig} again: exit now)`);
   });
   // The report lists the units again: the live list goes when the report follows it on the same terminal.
   const erase = terminalOf(io.stdout, io.env).tty && !a.out;

@@ -30,13 +30,13 @@ export class Interrupt {
   /** Once interrupted: the error of a unit that was not started, or of the run it ended. */
   error(): InterruptedError | undefined {
     if (!this.why) return undefined;
-    return new InterruptedError(`interrupted by ${this.why}: no further unit was started`, `units applied before stay applied; ${this.again}`);
+    return new InterruptedError(`interrupted by ${this.why}: no further unit was started`, `what committed before stays; ${this.again}`);
   }
 
-  /** Once interrupted: the error of the unit that was running, cancelled on the server and rolled back. */
+  /** Once interrupted: the error of the unit that was running, its statement cancelled on the server, its transaction rolled back. */
   unitError(unit: string): InterruptedError | undefined {
     if (!this.why) return undefined;
-    return new InterruptedError(`interrupted by ${this.why}: ${unit} was cancelled on the server and rolled back`, `units applied before stay applied; ${this.again}`);
+    return new InterruptedError(`interrupted by ${this.why}: ${unit} was cancelled on the server and its transaction rolled back`, `what committed before stays; ${this.again}`);
   }
 
   private fire(reason: string): void {

@@ -58,7 +58,7 @@ async function expectStoppedCleanly(signal: string): Promise<void> {
   expect(t).toEqual({ one: true, two: false, three: false });
   const rows = await db.sql`select unit, event, detail->>'error' as error, detail->>'interrupted' as interrupted from migrate.history order by id`;
   expect(rows.map((r) => [r.unit, r.event])).toEqual([['0001_one', 'applied'], ['0002_slow', 'failed']]);
-  expect(rows[1].error).toMatch(new RegExp(`interrupted by ${signal}: 0002_slow was cancelled on the server and rolled back`));
+  expect(rows[1].error).toMatch(new RegExp(`interrupted by ${signal}: 0002_slow was cancelled on the server and its transaction rolled back`));
   expect(rows[1].interrupted).toBe(signal);
 }
 
@@ -80,9 +80,9 @@ test('SIGTERM during a unit: its statement is cancelled on the server, the unit 
 
   expect(run.code).toBe(1);
   expect(run.stdout).toMatch(/✓ applied +0001_one/);
-  expect(run.stdout).toMatch(/✗ failed +0002_slow .*interrupted by SIGTERM: 0002_slow was cancelled on the server and rolled back/);
+  expect(run.stdout).toMatch(/✗ failed +0002_slow .*interrupted by SIGTERM: 0002_slow was cancelled on the server and its transaction rolled back/);
   expect(run.stdout).toMatch(/○ not-run +0003_three/);
-  expect(run.stderr).toMatch(/^hint: units applied before stay applied; run `migrate up` again to finish$/m);
+  expect(run.stderr).toMatch(/^hint: what committed before stays; run `migrate up` again to finish$/m);
   // Not a terminal: plain progress lines with [k/N], and the cancellation said as it happened.
   expect(run.stderr).toMatch(/^\[1\/3\] 0001_one +started \d\d:\d\d:\d\dZ$/m);
   expect(run.stderr).toMatch(/^\[1\/3\] 0001_one +applied \d+ ms$/m);
@@ -116,9 +116,27 @@ test('Ctrl-C on a terminal: the same, and the live list shows [k/N] and the unit
   expect(run.stdout).toMatch(/SIGINT: stopping/);
   expect(run.stdout).toMatch(/✗ failed +0002_slow .*interrupted by SIGINT/);
   expect(run.stdout).toMatch(/○ not-run +0003_three/);
-  expect(run.stdout).toMatch(/hint: units applied before stay applied; run `migrate up` again to finish/);
+  expect(run.stdout).toMatch(/hint: what committed before stays; run `migrate up` again to finish/);
   await expectStoppedCleanly('SIGINT');
   await expectNextRunFinishes();
+});
+
+test('SIGTERM during a rollback: the down step is cancelled and undone, the unit stays applied, exit 1', async () => {
+  const p = migrationsProject({ '0001_four.sql': 'create table four (id int);\n', '0001_four.down.sql': 'drop table four;\nselect pg_sleep(case when (select slow from knobs) then 600 else 0 end);\n' });
+  const flags = ['--database-url', db.url, '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir];
+  expect((await runCli([...flags, 'up'])).code).toBe(0);
+  const { child, result } = startBin([...flags, 'rollback', '0001', '--yes']);
+  await until(sleeping);
+  child.kill('SIGTERM');
+  const run = await result;
+  expect(run.code).toBe(1);
+  expect(run.stdout).toMatch(/✗ failed +0001_four .*interrupted by SIGTERM/);
+  expect(run.stderr).toMatch(/^hint: what committed before stays; run `migrate rollback 0001` again to finish$/m);
+  expect(await sleeping()).toBe(false);
+  const [{ four }] = await db.sql`select to_regclass('public.four') is not null as four`;
+  expect(four).toBe(true);
+  await db.sql`update knobs set slow = false`;
+  expect((await runCli([...flags, 'rollback', '0001', '--yes'])).code).toBe(0);
 });
 
 test('on a terminal: colour, unless NO_COLOR is set; never when not a terminal', async () => {

@@ -1,6 +1,6 @@
 import { Interrupt } from '../engine/interrupt';
 import type { ProgressSink } from '../engine/progress';
-import { ansi, plain, terminalOf, type Paint } from '../render/colour';
+import { ansi, paintFor, plain, terminalOf, type Paint } from '../render/colour';
 import { liveProgress, plainProgress } from '../render/progress';
 import { formatOf, type GlobalArgv, type OutputArgv } from './flags';
 import type { Io } from './io';
@@ -25,10 +25,11 @@ export interface RunWatch {
  */
 export function watchRun(a: GlobalArgv & OutputArgv, io: Io, o: { title: string; runId: string; dryRun?: boolean; again: string }): RunWatch {
   const interrupt = new Interrupt(io.signal, o.again);
-  const paint = terminalOf(io.stdout, io.env).colour ? ansi : plain;
+  const paint = paintFor(io.stdout, io.env);
   if (formatOf(a) === 'json') return { interrupt, paint, io, finish: () => undefined };
   const screen = terminalOf(io.stderr, io.env);
-  const view = (screen.tty ? liveProgress : plainProgress)(io.stderr, { dryRun: !!o.dryRun, paint: screen.colour ? ansi : plain, width: Math.min(80, screen.columns) });
+  // Log lines asked for on the screen would tear a list redrawn in place: plain lines beside them.
+  const view = (screen.tty && a['log-level'] === undefined ? liveProgress : plainProgress)(io.stderr, { dryRun: !!o.dryRun, paint: screen.colour ? ansi : plain, width: Math.min(80, screen.columns) });
   // The run id heads the progress, once the run has its units (a refusal before then has its one error line).
   let headed = false;
   const head = () => {

@@ -18,3 +18,8 @@ export function fit(text: string, width = 80): string {
   const one = text.replace(/\s*[\r\n\t]\s*/g, ' ');
   return one.length <= width ? one : `${one.slice(0, Math.max(0, width - 1))}…`;
 }
+
+/** The paint for what goes to `stream`. */
+export function paintFor(stream: NodeJS.WritableStream, env: NodeJS.ProcessEnv): Paint {
+  return terminalOf(stream, env).colour ? ansi : plain;
+}

@@ -76,6 +76,16 @@ export class ConnectionLostError extends MigrateError {
   }
 }
 
+/**
+ * The run was interrupted (SIGINT, SIGTERM): the running statement was cancelled on the
+ * server, the unit in flight rolled back, no further unit started. Exit 1, as a unit that failed.
+ */
+export class InterruptedError extends MigrateError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.unitFailed, hint);
+  }
+}
+
 /** Where in a file a server error points, when it can be known. */
 export interface SourcePosition {
   file: string;

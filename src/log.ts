@@ -21,6 +21,8 @@ export interface LoggerOptions {
   file?: string;
   /** Readable lines (e.g. process.stderr on a terminal); omitted in JSON mode and tests. */
   human?: NodeJS.WritableStream;
+  /** The run every line belongs to: in each JSON line, so a line can be tied to its history rows. */
+  runId?: string;
 }
 
 const RANK: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
@@ -38,7 +40,9 @@ export function createLogger(options: LoggerOptions): Logger {
   if (fileLevel) streams.push({ level: fileLevel, stream: logFile(pino, options.file!) });
   if (screen) streams.push({ level: screen, stream: humanStream(options.human!, screen) });
   const level = [fileLevel, screen].filter((l): l is pino.Level => !!l).sort((x, y) => RANK[x] - RANK[y])[0];
-  return pino({ level, base: undefined, redact: { paths: ['password', '*.password'], censor: '***' } }, pino.multistream(streams));
+  // A mixin, not a base binding: merged with each line's own keys, so a line that names its run too has runId once.
+  const runId = options.runId;
+  return pino({ level, base: undefined, mixin: runId ? () => ({ runId }) : undefined, redact: { paths: ['password', '*.password'], censor: '***' } }, pino.multistream(streams));
 }
 
 /** The log file, opened now (the command layer has checked that it can be written; this is the last word). */

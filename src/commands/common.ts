@@ -10,7 +10,9 @@ import { serverFacts } from '../db/server-facts';
 import { watch, type Watch } from '../db/watchdog';
 import { History } from '../engine/history';
 import { withRunLock, type RunLock } from '../engine/lock';
+import type { Interrupt } from '../engine/interrupt';
 import { LockWaitMonitor } from '../engine/lock-waits';
+import type { ProgressSink } from '../engine/progress';
 import { loadMigrations, loadPhases, type Unit } from '../engine/units';
 import type { Logger } from '../log';
 import { MigrateError, UsageError } from '../errors';
@@ -32,6 +34,10 @@ export interface CommonOptions {
   warn?: (message: string) => void;
   /** Chosen by the command before it connects, so even a refusal can name its run. */
   runId?: string;
+  /** Commands that run units: Ctrl-C / SIGTERM, cancelled on the server from the lock connection. */
+  interrupt?: Interrupt;
+  /** Commands that run units: told as units start, wait and end (commands/run-progress.ts). */
+  progress?: ProgressSink;
 }
 
 export const DEFAULTS = {
@@ -81,7 +87,7 @@ export async function withLockedDatabase<T>(o: CommonOptions, label: string, fn:
     await refuseReadOnly(c.session);
     return withRunLock(lock!, { waitMs: o.lockWaitMs, label: `migrate ${label} run ${c.runId.slice(0, 8)}`, log: o.log }, async (runLock) => {
       const { sendAhead } = await History.ensure(c.session, o.log);
-      const lockWaits = new LockWaitMonitor(lock!, c.session.connection.backend.pid);
+      const lockWaits = new LockWaitMonitor(lock!, c.session.connection.backend.pid, { interrupt: o.interrupt, progress: o.progress });
       try {
         return await fn({ ...c, lockWaits, sendAhead, runLock });
       } finally {

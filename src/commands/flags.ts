@@ -134,7 +134,7 @@ export function commonOptions(a: GlobalArgv & Partial<GuardArgv> & OutputArgv, i
   if (connectionTimeoutMs < 1000) problems.push({ message: `--connection-timeout "${a['connection-timeout']}" is below 1s`, hint: 'durations look like 500ms, 5s, 2min' });
   problems.push(...unwritable(a, ['out', 'log-file']));
   if (problems.length) throw new UsageError(problems.map((p) => p.message).join('; '), [...new Set(problems.map((p) => p.hint).filter(Boolean))].join('; '));
-  const logTo = logSettings(a, io);
+  const logTo = { ...logSettings(a, io), runId };
   const log = createLogger(logTo);
   // On stderr once: through the log when it shows warnings there, else as a line of its own.
   const warnsOnScreen = logTo.human !== undefined && ['trace', 'debug', 'info', 'warn'].includes(logTo.level);

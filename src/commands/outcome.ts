@@ -24,15 +24,19 @@ export async function runOutcome<R extends RunResult>(
   refusal: { runId: string; dryRun: boolean },
   run: () => Promise<R>,
   render: (r: R, format: OutputFormat) => string,
+  /** Called once the run ended, before anything is rendered (it ends the progress display). */
+  ended: () => void = () => undefined,
 ): Promise<Outcome> {
   const format = formatOf(a);
   let r: R;
   try {
     r = await run();
   } catch (err) {
+    ended();
     if (format !== 'json' || !(err instanceof MigrateError)) throw err;
     const refused = refusedRun(refusal.runId, refusal.dryRun, err);
     return { out: json(runJson(refused)), exitCode: err.exitCode, error: err };
   }
+  ended();
   return emit(a, render(r, format), { exitCode: r.error ? r.error.exitCode : 0, summary: `${title}: ${r.ok ? 'ok' : 'FAILED'}${r.dryRun ? ' (dry run)' : ''}, run ${r.runId}`, error: r.error });
 }

@@ -1,3 +1,4 @@
+import { plain, type Paint } from '../render/colour';
 import { cell } from '../render/cell';
 import type { PlanResult } from './plan';
 
@@ -26,8 +27,8 @@ export function planJson(r: PlanResult): unknown {
 const outside = (step: { transactional: boolean; outside?: { line: number; reason: string } }): string =>
   step.transactional ? '' : `; runs OUTSIDE a transaction${step.outside ? ` (line ${step.outside.line}: ${step.outside.reason})` : ''}`;
 
-export function renderPlanText(r: PlanResult): string {
-  const lines = [`migrate plan${r.mode === 'remediate' ? ' --remediate' : ''} on ${r.database}: ${r.ready ? 'READY' : 'BLOCKED'}`];
+export function renderPlanText(r: PlanResult, paint: Paint = plain): string {
+  const lines = [`migrate plan${r.mode === 'remediate' ? ' --remediate' : ''} on ${r.database}: ${r.ready ? paint('READY', 'green') : paint('BLOCKED', 'red')}`];
   for (const c of r.server) lines.push(`  ${c.ok ? '✓' : '✗'} ${c.check}: ${c.detail}`);
   if (r.alreadyApplied.length) lines.push(`  already applied: ${r.alreadyApplied.join(', ')}`);
   if (r.units.length === 0) lines.push('  nothing pending');
@@ -47,7 +48,7 @@ export function renderPlanText(r: PlanResult): string {
     lines.push('Findings:');
     for (const f of r.findings) lines.push(`  ${f.severity.padEnd(7)} ${f.rule.padEnd(26)} ${rel(f.file)}:${f.line}  ${f.message}`);
   }
-  lines.push(r.ready ? 'ready: nothing blocks' : `BLOCKED: ${[r.server.filter((c) => !c.ok).map((c) => `${c.check}: no`).join(', '), r.syntaxErrors.length && `${r.syntaxErrors.length} syntax error(s)`, r.gaps.length && `${r.gaps.length} missing prerequisite(s)`, r.findings.filter((f) => f.severity === 'error').length && `${r.findings.filter((f) => f.severity === 'error').length} error finding(s)`, r.drifted.length && 'drift', r.units.some((u) => u.prechecks.some((c) => !c.ok)) && 'failed prechecks'].filter(Boolean).join(', ')}`);
+  lines.push(r.ready ? `${paint('ready', 'green')}: nothing blocks` : `${paint('BLOCKED', 'red')}: ${[r.server.filter((c) => !c.ok).map((c) => `${c.check}: no`).join(', '), r.syntaxErrors.length && `${r.syntaxErrors.length} syntax error(s)`, r.gaps.length && `${r.gaps.length} missing prerequisite(s)`, r.findings.filter((f) => f.severity === 'error').length && `${r.findings.filter((f) => f.severity === 'error').length} error finding(s)`, r.drifted.length && 'drift', r.units.some((u) => u.prechecks.some((c) => !c.ok)) && 'failed prechecks'].filter(Boolean).join(', ')}`);
   if (r.hint) lines.push(`hint: ${r.hint}`);
   return lines.join('\n') + '\n';
 }

@@ -1,3 +1,4 @@
+import { paintFor } from '../render/colour';
 import type { Argv } from 'yargs';
 import path from 'node:path';
 import { analyzeSequence, parseUnits, neededObjects, type UnitAnalysis } from '../analysis/unit-analysis';
@@ -120,6 +121,6 @@ export function builder(y: Argv): Argv {
 export async function handler(a: PlanArgv, io: Io): Promise<Outcome> {
   const r = await plan({ ...commonOptions(a, io), remediate: a.remediate });
   const format = formatOf(a);
-  const out = format === 'json' ? json(planJson(r)) : format === 'markdown' ? renderPlanMarkdown(r) : renderPlanText(r);
+  const out = format === 'json' ? json(planJson(r)) : format === 'markdown' ? renderPlanMarkdown(r) : renderPlanText(r, paintFor(io.stdout, io.env));
   return emit(a, out, { exitCode: r.ready ? 0 : 3, summary: `migrate plan${r.mode === 'remediate' ? ' --remediate' : ''}: ${r.ready ? 'READY' : 'BLOCKED'}` });
 }

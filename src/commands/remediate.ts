@@ -14,6 +14,7 @@ import { confirmation, planLines, type Confirm } from './confirm';
 import { commonOptions, confirmFlags, dryRunFlag, guardFlags, outputFlags, parseDuration, type ConfirmArgv, type DryRunArgv, type GlobalArgv, type GuardArgv, type OutputArgv } from './flags';
 import type { Io, Outcome } from './io';
 import { runOutcome } from './outcome';
+import { watchRun } from './run-progress';
 import { parseWindowEnd, sequenceFlags, type SequenceArgv } from './run-flags';
 import { renderRun } from '../render/run';
 
@@ -60,7 +61,7 @@ export async function remediate(o: RemediateOptions): Promise<RemediateResult> {
       target: await target(), lines: [...planLines(plan), ...warnings.map((w) => `warning: ${w}`)], question: `Apply ${plan.filter((p) => p.action === 'apply').length} unit(s)`,
     }));
     const result = await runSequence({
-      session, log: o.log, runId, lockWaits, sendAhead, runLock, reopen, units, to: o.to, skip: o.skip, singleTransaction: o.singleTransaction, dryRun: o.dryRun, confirm,
+      session, log: o.log, runId, lockWaits, interrupt: o.interrupt, progress: o.progress, sendAhead, runLock, reopen, units, to: o.to, skip: o.skip, singleTransaction: o.singleTransaction, dryRun: o.dryRun, confirm,
       windowEnd: o.windowEnd, estimateMs: record ? estimates(record) : undefined,
       afterAll: async (s, scope) => {
         postVerification = await postVerify(s, scope);
@@ -97,8 +98,11 @@ export function builder(y: Argv): Argv {
 
 export async function handler(a: RemediateArgv, io: Io): Promise<Outcome> {
   const runId = randomUUID();
+  const watch = watchRun(a, io, { title: 'migrate remediate', runId, dryRun: a['dry-run'], again: 'run `migrate remediate` again to finish' });
   return runOutcome(a, 'migrate remediate', { runId, dryRun: a['dry-run'] }, () => remediate({
-    ...commonOptions(a, io, runId),
+    ...commonOptions(a, watch.io, runId),
+    interrupt: watch.interrupt,
+    progress: watch.progress,
     to: a.to,
     skip: a.skip ?? [],
     singleTransaction: a['single-transaction'],
@@ -107,5 +111,5 @@ export async function handler(a: RemediateArgv, io: Io): Promise<Outcome> {
     windowEnd: a['window-end'] === undefined ? undefined : parseWindowEnd(a['window-end']),
     rehearsal: a.rehearsal,
     rehearsalMaxAgeMs: parseDuration(a['rehearsal-max-age'], 'rehearsal-max-age'),
-  }), (r, format) => renderRun('migrate remediate', r, format, { postVerification: r.postVerification, warnings: r.warnings }, r.warnings));
+  }), (r, format) => renderRun('migrate remediate', r, format, { postVerification: r.postVerification, warnings: r.warnings }, r.warnings, watch.paint), watch.finish);
 }

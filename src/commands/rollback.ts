@@ -14,13 +14,16 @@ import { refuseSyntaxErrors } from '../engine/syntax';
 import { verifyUnit } from '../engine/unit-checks';
 import { serverFacts } from '../db/server-facts';
 import { refuseBlank, resolveUnit, type Unit } from '../engine/units';
-import { asMigrateError, BlockedError, MigrateError, UsageError } from '../errors';
+import { reported } from '../engine/progress';
+import { asMigrateError, BlockedError, InterruptedError, MigrateError, UsageError } from '../errors';
 import { failed, summarize, type CheckResult } from '../verify/checks';
 import { allUnits, withLockedDatabase, type CommonOptions } from './common';
 import { confirmation, type Confirm } from './confirm';
 import { commonOptions, confirmFlags, dryRunFlag, guardFlags, outputFlags, type ConfirmArgv, type DryRunArgv, type GlobalArgv, type GuardArgv, type OutputArgv } from './flags';
 import type { Io, Outcome } from './io';
 import { runOutcome } from './outcome';
+import { watchRun } from './run-progress';
+import { plain, type Paint } from '../render/colour';
 import { cell } from '../render/cell';
 import { json, renderRunMarkdown, renderRunText, runJson, type OutputFormat } from '../render/run';
 
@@ -54,7 +57,7 @@ export interface RollbackResult {
 export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
   const units = allUnits(o);
   const target = resolveUnit(units, o.unit);
-  return withLockedDatabase(o, `rollback ${target.name}`, async ({ session, runId, target: targetOf, runLock, reopen }) => {
+  return withLockedDatabase(o, `rollback ${target.name}`, async ({ session, runId, target: targetOf, runLock, reopen, lockWaits }) => {
     const states = await History.latest(session);
     if (!isApplied(states.get(target.name))) {
       return { ok: true, dryRun: !!o.dryRun, runId, units: [{ name: target.name, kind: target.kind, action: 'skipped', durationMs: 0, reason: 'not applied' }], dataLoss: [] };
@@ -96,16 +99,27 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
     const results: UnitResult[] = [];
     let reapply: RollbackResult['reapply'];
     let error: MigrateError | undefined;
+    /** Refused before it started (the lock gone, an interrupt): not run, not failed. */
+    let notStarted: MigrateError | undefined;
     const execute = async (s: Session) => {
-      const ctx: RunContext = { session: s, runId, log: o.log, recordFailures: !o.dryRun, guard: runLock?.guard };
+      const ctx: RunContext = { session: s, runId, log: o.log, recordFailures: !o.dryRun, guard: runLock?.guard, interrupt: o.interrupt };
+      o.progress?.({ type: 'units', names: order.map((u) => u.name) });
       const umzug = new Umzug<object>({
-        migrations: order.map((u) => ({
+        migrations: order.map((u, index) => ({
           name: u.name,
           up: async () => undefined,
           down: async () => {
-            const lost = runLock?.lost();
-            if (lost) throw lost;
-            results.push(await rollbackUnit(ctx, u, detailOf(states.get(u.name)?.detail)));
+            const stop = runLock?.lost() ?? o.interrupt?.error();
+            if (stop) throw (notStarted = stop);
+            const at = { unit: u.name, index: index + 1, total: order.length };
+            results.push(await reported(o.progress, at, async () => {
+              lockWaits?.begin(u.name);
+              try {
+                return await rollbackUnit(ctx, u, detailOf(states.get(u.name)?.detail));
+              } finally {
+                await lockWaits?.end();
+              }
+            }, (err) => ({ name: u.name, kind: u.kind, action: 'failed', durationMs: failedAttemptMs(err), error: asMigrateError(err).message })));
           },
         })),
         storage: { executed: async () => order.map((u) => u.name), logMigration: async () => undefined, unlogMigration: async () => undefined },
@@ -126,6 +140,8 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
         const result = fromHistory({ unit: failedUnit, precheck: [] }, known, () => ({ name: failedUnit.name, kind: failedUnit.kind, action: 'failed', durationMs: failedAttemptMs(err), error: `${error!.message}; it did not commit` }));
         results.push(result);
         error = known.error([result]);
+      } else if (failedUnit && notStarted === error && error instanceof InterruptedError) {
+        results.push({ name: failedUnit.name, kind: failedUnit.kind, action: 'not-run', durationMs: 0, reason: error.message });
       } else if (failedUnit) {
         results.push({ name: failedUnit.name, kind: failedUnit.kind, action: 'failed', durationMs: failedAttemptMs(err), error: error.message });
       }
@@ -200,18 +216,21 @@ export function builder(y: Argv): Argv {
 
 export async function handler(a: RollbackArgv, io: Io): Promise<Outcome> {
   const runId = randomUUID();
+  const watch = watchRun(a, io, { title: 'migrate rollback', runId, dryRun: a['dry-run'], again: `run \`migrate rollback ${a.unit}\` again to finish` });
   return runOutcome(a, 'migrate rollback', { runId, dryRun: a['dry-run'] }, () => rollback({
-    ...commonOptions(a, io, runId),
+    ...commonOptions(a, watch.io, runId),
+    interrupt: watch.interrupt,
+    progress: watch.progress,
     unit: a.unit,
     dryRun: a['dry-run'],
     allowDataLoss: a['allow-data-loss'],
     cascade: a.cascade,
     reapplyCheck: a['reapply-check'],
     confirm: confirmation('rollback', a, io),
-  }), renderRollback);
+  }), (r, format) => renderRollback(r, format, watch.paint), watch.finish);
 }
 
-export function renderRollback(r: RollbackResult, format: OutputFormat): string {
+export function renderRollback(r: RollbackResult, format: OutputFormat, paint: Paint = plain): string {
   if (format === 'json') return json(runJson(r, { dataLoss: r.dataLoss, reapply: r.reapply }, true));
   if (format === 'markdown') {
     const checks = [...r.units.flatMap((u) => (u.checks ?? []).map((c) => ({ unit: u.name, ...c }))), ...(r.reapply?.checks ?? []).map((c) => ({ unit: '', ...c }))];
@@ -224,5 +243,5 @@ export function renderRollback(r: RollbackResult, format: OutputFormat): string 
   for (const u of r.units) for (const c of u.checks ?? []) more.push(`      ${c.ok ? '✓' : '✗'} ${c.check}: ${c.detail}`);
   for (const d of r.dataLoss) more.push(`  data removed: ${d.table} held ${d.rows} row(s)`);
   if (r.reapply) for (const c of r.reapply.checks) more.push(`  ${c.ok ? '✓' : '✗'} ${c.check}: ${c.detail}`);
-  return renderRunText('migrate rollback', r, more);
+  return renderRunText('migrate rollback', r, more, paint);
 }

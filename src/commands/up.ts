@@ -6,6 +6,7 @@ import { migrationUnits, withLockedDatabase, type CommonOptions } from './common
 import { commonOptions, dryRunFlag, guardFlags, outputFlags, type DryRunArgv, type GlobalArgv, type GuardArgv, type OutputArgv } from './flags';
 import type { Io, Outcome } from './io';
 import { runOutcome } from './outcome';
+import { watchRun } from './run-progress';
 import { parseWindowEnd, sequenceFlags, type SequenceArgv } from './run-flags';
 
 export interface UpOptions extends CommonOptions {
@@ -19,7 +20,7 @@ export interface UpOptions extends CommonOptions {
 export async function up(o: UpOptions): Promise<SequenceResult> {
   const units = migrationUnits(o);
   return withLockedDatabase(o, 'up', ({ session, runId, lockWaits, sendAhead, runLock, reopen }) =>
-    runSequence({ session, log: o.log, runId, lockWaits, sendAhead, runLock, reopen, units, to: o.target, dryRun: o.dryRun, singleTransaction: o.singleTransaction, windowEnd: o.windowEnd }),
+    runSequence({ session, log: o.log, runId, lockWaits, interrupt: o.interrupt, progress: o.progress, sendAhead, runLock, reopen, units, to: o.target, dryRun: o.dryRun, singleTransaction: o.singleTransaction, windowEnd: o.windowEnd }),
   );
 }
 
@@ -32,11 +33,14 @@ export function builder(y: Argv): Argv {
 
 export async function handler(a: UpArgv, io: Io): Promise<Outcome> {
   const runId = randomUUID();
+  const watch = watchRun(a, io, { title: 'migrate up', runId, dryRun: a['dry-run'], again: 'run `migrate up` again to finish' });
   return runOutcome(a, 'migrate up', { runId, dryRun: a['dry-run'] }, () => up({
-    ...commonOptions(a, io, runId),
+    ...commonOptions(a, watch.io, runId),
+    interrupt: watch.interrupt,
+    progress: watch.progress,
     target: a.target,
     dryRun: a['dry-run'],
     singleTransaction: a['single-transaction'],
     windowEnd: a['window-end'] === undefined ? undefined : parseWindowEnd(a['window-end']),
-  }), (r, format) => renderRun('migrate up', r, format));
+  }), (r, format) => renderRun('migrate up', r, format, {}, [], watch.paint), watch.finish);
 }

@@ -1,3 +1,4 @@
+import { paintFor, plain, type Paint } from '../render/colour';
 import type { Argv } from 'yargs';
 import { History } from '../engine/history';
 import { NotApprovedError } from '../errors';
@@ -52,8 +53,8 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
 export type VerifyFormat = 'text' | 'json' | 'markdown';
 
 /** What the CLI prints: the report in the chosen format, its one-line summary, and exit 4 unless approved. */
-export function verifyOutcome(r: VerifyReport, format: VerifyFormat, outFile?: string): { out: string; summary: string; exitCode: number; error?: NotApprovedError } {
-  const out = format === 'json' ? renderVerifyJson(r) : format === 'markdown' ? renderVerifyMarkdown(r) : renderVerifyText(r);
+export function verifyOutcome(r: VerifyReport, format: VerifyFormat, outFile?: string, paint: Paint = plain): { out: string; summary: string; exitCode: number; error?: NotApprovedError } {
+  const out = format === 'json' ? renderVerifyJson(r) : format === 'markdown' ? renderVerifyMarkdown(r) : renderVerifyText(r, paint);
   const summary = verifySummaryLine(r);
   if (r.approved) return { out, summary, exitCode: 0 };
   const bad = r.tasks.filter((t) => t.status !== 'pass' && !(t.status === 'n/a' && t.checks.length === 0));
@@ -72,6 +73,6 @@ export function builder(y: Argv): Argv {
 
 export async function handler(a: VerifyArgv, io: Io): Promise<Outcome> {
   const r = await verify({ ...commonOptions(a, io), readOnly: a['read-only'], checkLockTimeoutMs: parseDuration(a['check-lock-timeout'], 'check-lock-timeout') });
-  const outcome = verifyOutcome(r, formatOf(a), a.out);
+  const outcome = verifyOutcome(r, formatOf(a), a.out, paintFor(io.stdout, io.env));
   return emit(a, outcome.out, outcome);
 }

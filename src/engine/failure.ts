@@ -1,8 +1,10 @@
 import { serverErrorMessage, serverErrorPosition } from '../db/session';
-import { ExitCode, LockLostError, MigrateError, UnitFailedError } from '../errors';
+import { ExitCode, LockLostError, MigrateError, UnitFailedError, type InterruptedError } from '../errors';
+import type { Interrupt } from './interrupt';
 import type { Unit, UnitFile } from './units';
 
 const LOCK_NOT_AVAILABLE = '55P03';
+const QUERY_CANCELED = '57014';
 /** Raised by migrate.hold_run_lock (history-guard.sql). */
 const RUN_LOCK_LOST = 'MGLCK';
 
@@ -25,4 +27,16 @@ export function toUnitFailed(unit: Unit, direction: 'up' | 'down' | 'verify', fi
     exitCode: lockTimeout ? ExitCode.locked : ExitCode.unitFailed,
     hint: lockTimeout ? 'a lock could not be had within --lock-timeout: live traffic holds it; retry in a quieter moment or raise --lock-timeout' : hint,
   });
+}
+
+/**
+ * A unit whose statement was cancelled after an interrupt failed because of it, not because
+ * of its SQL: its error (and `failed` row) says so, and its file is not replayed to find a line.
+ */
+export function interruptedIn(interrupt: Interrupt | undefined, unit: string, err: unknown): InterruptedError | undefined {
+  if (!interrupt?.reason) return undefined;
+  for (let e = err as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === QUERY_CANCELED) return interrupt.unitError(unit);
+  }
+  return undefined;
 }

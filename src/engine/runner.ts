@@ -1,10 +1,11 @@
 import { describeDiff, diffFingerprints, fingerprint, isEmptyDiff, pick, type Fingerprint } from '../db/fingerprint';
 import { RollbackSignal, type PipelineStep, type Session } from '../db/session';
-import { MigrateError, UnitFailedError } from '../errors';
+import { InterruptedError, MigrateError, UnitFailedError } from '../errors';
 import type { Logger } from '../log';
 import { failed, summarize, type CheckResult } from '../verify/checks';
 import { checkAbsent } from '../verify/expectations';
-import { lockLostIn, toUnitFailed } from './failure';
+import { interruptedIn, lockLostIn, toUnitFailed } from './failure';
+import type { Interrupt } from './interrupt';
 import { locateFailure } from './locate';
 import { runOutsideTransaction, runsInTransaction } from './non-transactional';
 import { History } from './history';
@@ -45,6 +46,8 @@ export interface RunContext {
   recordFailures: boolean;
   /** With the run lock: the last statement before every COMMIT (RunLock.guard). */
   guard?: PipelineStep;
+  /** Ctrl-C / SIGTERM: a unit whose statement it cancelled fails as interrupted, not as its SQL. */
+  interrupt?: Interrupt;
 }
 
 /** Stored with the "applied" row of a unit that can be rolled back: the proof material for its rollback. */
@@ -208,7 +211,7 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
     const durationMs = elapsed();
     const lost = lostSession(ctx);
     if (lost) throw new AttemptFailed(lost, durationMs);
-    const cause = lockLostIn(err) ?? err;
+    const cause = interruptedIn(ctx.interrupt, unit.name, err) ?? lockLostIn(err) ?? err;
     const located = cause instanceof UnitFailedError && cause.direction === 'up' && unit.transactional ? await locateFailure(ctx.session, cause, unit.up) : cause;
     await recordFailure(ctx, unit, located, durationMs);
     throw new AttemptFailed(located, durationMs);
@@ -291,7 +294,7 @@ export async function rollbackUnit(ctx: RunContext, unit: Unit, stored: ApplyDet
     const durationMs = elapsed();
     const lost = lostSession(ctx);
     if (lost) throw new AttemptFailed(lost, durationMs);
-    const cause = lockLostIn(err) ?? err;
+    const cause = interruptedIn(ctx.interrupt, unit.name, err) ?? lockLostIn(err) ?? err;
     await recordFailure(ctx, unit, cause, durationMs, 'down');
     throw new AttemptFailed(cause, durationMs);
   }
@@ -301,7 +304,8 @@ async function recordFailure(ctx: RunContext, unit: Unit, err: unknown, duration
   ctx.log.error({ runId: ctx.runId, unit: unit.name, durationMs }, (err as Error).message);
   if (!ctx.recordFailures || ctx.session.inTransaction) return;
   const message = err instanceof MigrateError ? err.message : String((err as Error).message ?? err);
-  await History.record(ctx.session, { runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'failed', checksum: unit.checksum, durationMs, detail: { direction, error: message } })
+  const interrupted = err instanceof InterruptedError ? { interrupted: ctx.interrupt?.reason } : {};
+  await History.record(ctx.session, { runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'failed', checksum: unit.checksum, durationMs, detail: { direction, error: message, ...interrupted } })
     .catch((e) => ctx.log.warn({ unit: unit.name }, `could not record the failure in the history: ${(e as Error).message}`));
 }
 

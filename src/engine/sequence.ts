@@ -3,7 +3,9 @@ import { MigrateError } from '../errors';
 import type { Logger } from '../log';
 import { execute } from './execute';
 import { History } from './history';
+import type { Interrupt } from './interrupt';
 import type { LockWaitMonitor } from './lock-waits';
+import type { ProgressSink } from './progress';
 import type { RunLock } from './lock';
 import { checkPlan, planSequence, type PlannedUnit, type PlanOptions } from './run-plan';
 import type { UnitResult } from './runner';
@@ -29,6 +31,10 @@ export interface SequenceOptions extends PlanOptions {
   reopen?: () => Promise<Session>;
   /** Runs after the last unit, in the same transaction context (so a dry run sees the changes). */
   afterAll?: (session: Session, covered: Unit[]) => Promise<void>;
+  /** Ctrl-C / SIGTERM: once it fires no unit starts, and the running one is cancelled (by lockWaits). */
+  interrupt?: Interrupt;
+  /** Told as each unit starts and ends. */
+  progress?: ProgressSink;
 }
 
 export interface SequenceResult {
@@ -52,7 +58,9 @@ export async function runSequence(o: SequenceOptions): Promise<SequenceResult> {
   }
   const { results, error } = await execute(plan, {
     session: o.session, runId: o.runId, log: o.log, recordFailures: plan.mode === 'one-by-one' || plan.mode === 'pipelined',
-    guard: o.runLock?.guard, lockLost: o.runLock?.lost, reopen: o.reopen,
+    guard: o.runLock?.guard, reopen: o.reopen, interrupt: o.interrupt, progress: o.progress,
+    // A lost lock or an interrupt: either way no unit may start.
+    lockLost: () => o.runLock?.lost() ?? o.interrupt?.error(),
     lockWaits: o.lockWaits, windowEnd: o.windowEnd, estimateMs: o.estimateMs, afterAll: o.afterAll,
   });
   const resultOf = new Map(results.map((r) => [r.name, r]));

@@ -1,5 +1,6 @@
 import type { MigrateError } from '../errors';
 import { cell } from './cell';
+import { plain, type Paint } from './colour';
 import type { UnitAction, UnitResult } from '../engine/runner';
 
 /** What `up`, `remediate` and `rollback` results have in common (CLI.md's run shape). */
@@ -61,9 +62,9 @@ function summary(r: RunResult): string {
 }
 
 /** A run on a terminal: its id, a line per unit, the outcome; `more` lines go before the outcome. */
-export function renderRunText(title: string, r: RunResult, more: string[] = []): string {
+export function renderRunText(title: string, r: RunResult, more: string[] = [], paint: Paint = plain): string {
   const head = `${title}${r.dryRun ? ' (DRY RUN: everything was rolled back)' : ''}  run ${r.runId}`;
-  const outcome = r.ok ? (r.dryRun ? 'dry run succeeded, nothing was changed' : 'done') : r.units.length === 0 ? 'REFUSED: nothing was changed' : 'FAILED';
+  const outcome = r.ok ? paint(r.dryRun ? 'dry run succeeded, nothing was changed' : 'done', 'green') : paint(r.units.length === 0 ? 'REFUSED: nothing was changed' : 'FAILED', 'red');
   return [head, ...renderUnitLines(r.units, r.dryRun), ...more, `${outcome}: ${summary(r)}  run ${r.runId}`].join('\n') + '\n';
 }
 
@@ -81,8 +82,8 @@ export function renderRunMarkdown(title: string, r: RunResult, more: string[] = 
 export type OutputFormat = 'text' | 'json' | 'markdown';
 
 /** A run in the chosen format; `extra` adds keys to its JSON, `warnings` lines to its text and Markdown. */
-export function renderRun(title: string, r: RunResult, format: OutputFormat, extra: Record<string, unknown> = {}, warnings: readonly string[] = []): string {
+export function renderRun(title: string, r: RunResult, format: OutputFormat, extra: Record<string, unknown> = {}, warnings: readonly string[] = [], paint: Paint = plain): string {
   if (format === 'json') return json(runJson(r, extra));
   if (format === 'markdown') return renderRunMarkdown(title, r, warnings.length ? ['', '## Warnings', '', ...warnings.map((w) => `- ${w}`)] : []);
-  return renderRunText(title, r, warnings.map((w) => `warning: ${w}`));
+  return renderRunText(title, r, warnings.map((w) => `warning: ${w}`), paint);
 }

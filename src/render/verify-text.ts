@@ -1,3 +1,4 @@
+import { plain, type Paint } from './colour';
 import type { CheckStatus, TaskStatus, VerifyReport } from '../verify/tasks';
 
 const TASK_MARK: Record<TaskStatus, string> = { pass: '✓', fail: '✗', blocked: '⊘', 'n/a': '·' };
@@ -7,15 +8,15 @@ const MAX_REASON = 150;
 const CHECK_MARK: Record<CheckStatus, string> = { pass: '✓', fail: '✗', blocked: '⊘', skipped: '-', 'n/a': '·' };
 
 /** "APPROVED: 8/8 tasks pass" or "NOT APPROVED: 3/8 tasks pass (…)": the line --out prints. */
-export function verifySummaryLine(r: VerifyReport): string {
+export function verifySummaryLine(r: VerifyReport, paint: Paint = plain): string {
   const pass = r.tasks.filter((t) => t.status === 'pass').length;
   const other = r.tasks.filter((t) => t.status !== 'pass').map((t) => `${t.id} ${t.status}`);
   const skipped = r.skipped.length ? `, ${r.skipped.length} check(s) skipped (--read-only)` : '';
-  return `migrate verify: ${r.approved ? 'APPROVED' : 'NOT APPROVED'}: ${pass}/${r.tasks.length} tasks pass${other.length ? ` (${other.join(', ')})` : ''}${skipped}, run ${r.runId}`;
+  return `migrate verify: ${r.approved ? paint('APPROVED', 'green') : paint('NOT APPROVED', 'red')}: ${pass}/${r.tasks.length} tasks pass${other.length ? ` (${other.join(', ')})` : ''}${skipped}, run ${r.runId}`;
 }
 
 /** A terminal table of the eight tasks, then every failing or blocked check with its detail. */
-export function renderVerifyText(r: VerifyReport): string {
+export function renderVerifyText(r: VerifyReport, paint: Paint = plain): string {
   const lines: string[] = [];
   lines.push(`migrate verify  run ${r.runId.slice(0, 8)}${r.readOnly ? '  (read-only)' : ''}`);
   lines.push(`  ${r.database}  ·  PostgreSQL ${r.serverVersion}  ·  ${r.time}  ·  ${r.durationMs} ms`);
@@ -43,6 +44,6 @@ export function renderVerifyText(r: VerifyReport): string {
     lines.push('', `skipped because they write (--read-only): ${r.skipped.length}`);
     for (const s of r.skipped) lines.push(`    ${CHECK_MARK.skipped} task ${s.task}: ${s.name}${s.unit && !s.name.includes(s.unit) ? `  [${s.unit}]` : ''}`);
   }
-  lines.push('', verifySummaryLine(r));
+  lines.push('', verifySummaryLine(r, paint));
   return lines.join('\n') + '\n';
 }

@@ -120,7 +120,7 @@ describe('what a run says', () => {
     // On a terminal the progress lines are on stderr: the notice must not be among them.
     const code = await main(['--database-url', db.url, '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir, 'up', '--log-file', log], { stdout, stderr, env: {}, interactive: true });
     expect(code).toBe(0);
-    expect(err).toMatch(/applying/);
+    expect(err).toMatch(/^\[1\/1\] 0001_n +applied/m);
     expect(err).not.toMatch(/unrelated server notice/);
     expect(readFileSync(log, 'utf8')).toMatch(/unrelated server notice/);
   });

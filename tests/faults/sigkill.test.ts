@@ -35,6 +35,11 @@ test('SIGKILL mid-unit: the server rolls the unit back within its bound; earlier
   expect(serverEnded).toBeLessThanOrEqual(T + 2);
   expect(await c.counters()).toEqual([1, 0, 0]);
   expect(await c.appliedRows()).toEqual({ '0001_one': 1 });
+  // Its statement gone and the run lock free: nothing of the dead runner is left for the next one to wait on.
+  expect(await c.db.sql`select pid from pg_stat_activity where datname = current_database() and query like '%pg_sleep(case%' and pid <> pg_backend_pid()`).toHaveLength(0);
+  expect(await c.db.sql`select 1 from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`).toHaveLength(0);
+  // The killed runner wrote nothing about the unit it was in: no row says it failed, or that it applied.
+  expect(await c.db.sql`select unit, event from migrate.history where unit = '0002_slow'`).toHaveLength(0);
 
   await c.db.sql`update knobs set slow = false`;
   const again = await runCli(['--database-url', c.url, ...c.dirs, 'up', '--json']);

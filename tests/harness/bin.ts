@@ -28,18 +28,31 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  * A `migrate` that starts a command stands for the built CLI, so `migrate remediate | cat` is a pipe as a user's would be.
  */
 export function runOnTerminal(commandLine: string, opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<BinRun> {
-  const line = commandLine.replace(/(^|[;|&]\s*)migrate /g, (_m, lead) => `${lead}${quote(process.execPath)} ${quote(BIN)} `);
-  return collect(spawn('script', ['-qec', line, '/dev/null'], { cwd: opts.cwd ?? ROOT, env: { PATH: process.env.PATH, TERM: 'dumb', ...opts.env } }), opts.input);
+  return collect(terminal(commandLine, opts), opts.input);
 }
 
-function collect(child: ReturnType<typeof spawn>, input?: string): Promise<BinRun> {
+/**
+ * As runOnTerminal, with the keyboard at hand: `type('\x03')` is Ctrl-C, which the terminal
+ * turns into SIGINT for the command, as it would for a person. stdin stays open until `done()`.
+ */
+export function startOnTerminal(commandLine: string, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess; type(keys: string): void; result: Promise<BinRun> } {
+  const child = terminal(commandLine, opts);
+  return { child, type: (keys) => child.stdin!.write(keys), result: collect(child, undefined, true) };
+}
+
+function terminal(commandLine: string, opts: { cwd?: string; env?: NodeJS.ProcessEnv }): ChildProcess {
+  const line = commandLine.replace(/(^|[;|&]\s*)migrate /g, (_m, lead) => `${lead}${quote(process.execPath)} ${quote(BIN)} `);
+  return spawn('script', ['-qec', line, '/dev/null'], { cwd: opts.cwd ?? ROOT, env: { PATH: process.env.PATH, TERM: 'dumb', ...opts.env } });
+}
+
+function collect(child: ChildProcess, input?: string, keepOpen = false): Promise<BinRun> {
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
   // Typed a moment later, as a person answers the question once it is shown.
   if (input !== undefined) setTimeout(() => child.stdin!.end(input), 50);
-  else child.stdin!.end();
+  else if (!keepOpen) child.stdin!.end();
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));

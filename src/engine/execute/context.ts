@@ -1,6 +1,7 @@
 import type { Session } from '../../db/session';
 import { asMigrateError, BlockedError, MigrateError } from '../../errors';
 import type { LockWaitMonitor } from '../lock-waits';
+import { reported, type ProgressSink } from '../progress';
 import type { RunItem } from '../run-plan';
 import { applyUnit, failedAttemptMs, type RunContext, type SentUnit, type UnitResult } from '../runner';
 import { Umzug } from '../umzug';
@@ -18,6 +19,8 @@ export interface ExecContext extends RunContext {
   lockLost?: () => MigrateError | undefined;
   /** A new session after the work connection was lost (Connected.reopen). */
   reopen?: () => Promise<Session>;
+  /** Told as each unit starts and ends. */
+  progress?: ProgressSink;
 }
 
 export interface Outcome {
@@ -55,10 +58,13 @@ export async function attempt(ctx: ExecContext, item: RunItem, sent?: SentUnit):
   return result;
 }
 
-/** Runs `step` for each item in order through umzug (ordering, events), collecting results. */
-export async function inOrder(items: RunItem[], results: UnitResult[], step: (item: RunItem, index: number) => Promise<UnitResult>): Promise<void> {
+/** Runs `step` for each item in order through umzug (ordering, events), collecting results; `progress` hears each start and end. */
+export async function inOrder(items: RunItem[], results: UnitResult[], step: (item: RunItem, index: number) => Promise<UnitResult>, progress?: ProgressSink): Promise<void> {
+  progress?.({ type: 'units', names: items.map((i) => i.unit.name) });
+  const told = (item: RunItem, index: number) =>
+    reported(progress, { unit: item.unit.name, index: index + 1, total: items.length }, () => step(item, index), (err) => stoppedAt(item, err));
   const umzug = new Umzug<object>({
-    migrations: items.map((item, index) => ({ name: item.unit.name, up: async () => void results.push(await step(item, index)) })),
+    migrations: items.map((item, index) => ({ name: item.unit.name, up: async () => void results.push(await told(item, index)) })),
     // The "applied" row is written by the unit in its own transaction (umzug #708): nothing to store here.
     storage: { executed: async () => [], logMigration: async () => undefined, unlogMigration: async () => undefined },
     logger: undefined,

@@ -39,7 +39,7 @@ async function separately(plan: RunPlan, ctx: ExecContext, sendAhead: boolean): 
         ahead = sendUnit(ctx, next.unit, next.precheck, item.unit.name);
       }
       return attempt(ctx, item, sent);
-    });
+    }, ctx.progress);
     if (ctx.afterAll) await ctx.afterAll(ctx.session, plan.covered);
     return { results };
   } catch (err) {

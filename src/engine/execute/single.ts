@@ -30,7 +30,7 @@ async function together(plan: RunPlan, ctx: ExecContext, rollBack: boolean): Pro
   try {
     await ctx.session.transaction(async (tx) => {
       const inner: ExecContext = { ...ctx, session: tx, recordFailures: false };
-      await inOrder(toRun, results, (item) => attempt(inner, item));
+      await inOrder(toRun, results, (item) => attempt(inner, item), ctx.progress);
       if (ctx.afterAll) await ctx.afterAll(tx, plan.covered);
       if (rollBack) throw new RollbackSignal();
       await guardCommit(ctx, tx);

@@ -10,7 +10,7 @@ const SHORT = 12;
 const cell = (text: string | undefined) => tableCell(text, '–');
 
 const code = (text: string) => `\`${text}\``;
-const SOURCE: Record<TaskCheck['source'], string> = { expect: 'expect.json', verify: 'verify.sql', behaviour: 'behaviour', readiness: 'engine', rollback: 'rollback' };
+const SOURCE: Record<TaskCheck['source'], string> = { expect: 'expect.json', verify: 'verify.sql', behaviour: 'behaviour', derived: 'unit SQL vs catalog', readiness: 'engine', rollback: 'rollback' };
 const notPassed = (c: TaskCheck) => c.status === 'fail' || c.status === 'blocked';
 
 /**

@@ -162,7 +162,7 @@ function verdict(c: CheckSection, rows: Array<Record<string, unknown>>, file: Un
   const shown = bad.length > 0 ? bad : rows;
   const describe = (r: Record<string, unknown>) => {
     const who = text(r.object) ?? '';
-    const what = text(r.detail) ?? [text(r.expected) && `expected ${text(r.expected)}`, text(r.found) && `happened: ${text(r.found)}`].filter(Boolean).join('; ');
+    const what = text(r.detail) ?? (bad.length > 0 ? [text(r.expected) && `expected ${text(r.expected)}`, text(r.found) && `happened: ${text(r.found)}`].filter(Boolean).join('; ') : text(r.found) ?? 'ok');
     return bad.length > 0 && who ? `${who}: ${what}` : what;
   };
   const expected = [...new Set(shown.flatMap((r) => text(r.expected) ?? []))].join('; ');
@@ -171,7 +171,7 @@ function verdict(c: CheckSection, rows: Array<Record<string, unknown>>, file: Un
   const named = objects.length > 0 ? objects.join(', ') : object;
   return {
     status: bad.length > 0 ? 'fail' : 'pass',
-    detail: shown.map(describe).filter(Boolean).join('; ') || (bad.length ? 'not ok' : 'ok'),
+    detail: [...new Set(shown.map(describe).filter(Boolean))].join('; ') || (bad.length ? 'not ok' : 'ok'),
     ...(expected ? { expected } : {}),
     ...(found ? { found } : {}),
     ...(named ? { object: named } : {}),

@@ -53,6 +53,16 @@ export async function serverDefs(s: Session, tables: string[], functions: string
   };
 }
 
+/** Definitions read in several round trips, as one. */
+export function mergeDefs(parts: ServerDefs[]): ServerDefs {
+  const maps = <K, V>(pick: (d: ServerDefs) => Map<K, V>) => new Map(parts.flatMap((d) => [...pick(d)]));
+  return {
+    tables: maps((d) => d.tables), columns: maps((d) => d.columns), indexes: maps((d) => d.indexes), policies: maps((d) => d.policies),
+    triggers: maps((d) => d.triggers), enums: maps((d) => d.enums), grants: maps((d) => d.grants),
+    constraints: parts.flatMap((d) => d.constraints), functions: parts.flatMap((d) => d.functions),
+  };
+}
+
 /** The first statement of a definition the server printed, parsed as the units are. */
 export async function parseDefinition(sql: string): Promise<Node | undefined> {
   const parsed = await parseSql('(server definition)', sql);

@@ -40,7 +40,7 @@ interface Finding {
  * parsed and normalised (normalize.ts). A failing check names the object, says what differs
  * (expected / found) and which unit made it (and which changed it since).
  */
-export async function compareDeclared(declared: Declared[], defs: ServerDefs): Promise<TaskCheck[]> {
+export async function compareDeclared(declared: Declared[], defs: ServerDefs, busy: ReadonlyMap<string, string> = new Map()): Promise<TaskCheck[]> {
   const serverFunctions = new Map<string, { def: string; tree: Node }>();
   for (const f of defs.functions) {
     const tree = await parseDefinition(f.def);
@@ -48,6 +48,11 @@ export async function compareDeclared(declared: Declared[], defs: ServerDefs): P
   }
   const out: TaskCheck[] = [];
   for (const d of declared) {
+    const locked = d.table ? busy.get(d.table) : undefined;
+    if (locked) {
+      out.push({ ...toCheck(d, { ok: false, detail: locked }), detail: locked });
+      continue;
+    }
     const tableMissing = d.table && d.kind !== 'table' && !defs.tables.has(d.table) ? [`table ${d.table}`] : undefined;
     const f: Finding = tableMissing ? { ok: false, detail: `blocked: table ${d.table} is missing`, missing: tableMissing } : await compareOne(d, defs, serverFunctions);
     out.push(toCheck(d, f));

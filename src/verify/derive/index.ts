@@ -1,8 +1,8 @@
 import type { Node } from '../../analysis/ast';
-import type { Session } from '../../db/session';
+import { serverErrorMessage, type Session } from '../../db/session';
 import type { Unit } from '../../engine/units';
 import type { TaskCheck } from '../tasks';
-import { serverDefs } from './catalog';
+import { mergeDefs, serverDefs, type ServerDefs } from './catalog';
 import { compareDeclared } from './compare';
 import { deriveDeclared } from './declared';
 import { canonicalConstants, typeKey } from './normalize';
@@ -21,7 +21,34 @@ export async function derivedChecks(s: Session, units: readonly Unit[]): Promise
   const tables = [...new Set(declared.flatMap((d) => (d.table ? [d.table] : [])))];
   const functions = [...new Set(declared.filter((d) => d.kind === 'function').map((d) => d.key.replace(/\(.*$/, '')))];
   const enums = declared.filter((d) => d.kind === 'enum').map((d) => d.key);
-  return compareDeclared(declared, await serverDefs(s, tables, functions, enums));
+  const { defs, busy } = await readDefinitions(s, tables, functions, enums);
+  return compareDeclared(declared, defs, busy);
+}
+
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/**
+ * The server's definitions; the deparsers (pg_get_indexdef, pg_get_expr, …) take a share
+ * lock on their table, so a table locked by someone else is read on its own and, if its
+ * lock is not granted within lock_timeout, reported busy rather than waited for.
+ */
+async function readDefinitions(s: Session, tables: string[], functions: string[], enums: string[]): Promise<{ defs: ServerDefs; busy: Map<string, string> }> {
+  const busy = new Map<string, string>();
+  try {
+    return { defs: await serverDefs(s, tables, functions, enums), busy };
+  } catch (err) {
+    if ((err as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw err;
+  }
+  const parts = [await serverDefs(s, [], functions, enums)];
+  for (const t of tables) {
+    try {
+      parts.push(await serverDefs(s, [t], [], []));
+    } catch (err) {
+      if ((err as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw err;
+      busy.set(t, `could not check: busy (a lock on ${t} was not granted within lock_timeout ${s.timeouts.lockTimeout}: ${serverErrorMessage(err)})`);
+    }
+  }
+  return { defs: mergeDefs(parts), busy };
 }
 
 /** Each constant in the server's spelling of its type ('1 hour' → '01:00:00'); null where it cannot say. */

@@ -161,7 +161,7 @@ function verdict(c: CheckSection, rows: Array<Record<string, unknown>>, file: Un
   const bad = rows.filter((r) => !r.ok);
   const shown = bad.length > 0 ? bad : rows;
   const describe = (r: Record<string, unknown>) => {
-    const who = text(r.object) ?? '';
+    const who = text(r.object) ?? object ?? '';
     const what = text(r.detail) ?? (bad.length > 0 ? [text(r.expected) && `expected ${text(r.expected)}`, text(r.found) && `happened: ${text(r.found)}`].filter(Boolean).join('; ') : text(r.found) ?? 'ok');
     return bad.length > 0 && who ? `${who}: ${what}` : what;
   };

@@ -229,9 +229,13 @@ describe('migrate verify after remediation', () => {
       expect(all.filter((c) => /public\.sync_preview_cache\b/.test(c.name) && c.source === 'derived').every((c) => c.status === 'pass')).toBe(true);
       expect(statuses(report)).toMatchObject({ 5: 'pass' });
 
-      // --read-only takes no lock on the tables: it passes even now.
+      // --read-only writes nothing, but reading the locked table's definitions needs its
+      // share lock too: it does not wait either, and what it could not read is the only failure.
       const ro = await verifyJson('--read-only', '--check-lock-timeout', '200ms');
-      expect(ro.code).toBe(0);
+      expect(ro.code).toBe(4);
+      const notPassed = ro.report.tasks.flatMap((t) => t.checks).filter((c) => c.status === 'fail' || c.status === 'blocked');
+      expect(notPassed.length).toBeGreaterThan(0);
+      for (const c of notPassed) expect(c.detail).toMatch(/busy|lock timeout/);
     } finally {
       release();
       await holder;

@@ -90,7 +90,7 @@ function toCheck(d: Declared, f: Finding): TaskCheck {
   const read = SERVER_READS[d.kind];
   return {
     task, name, status: f.ok ? 'pass' : f.missing ? 'blocked' : 'fail',
-    detail: f.ok ? `as ${made.unit} made it` : f.missing ? f.detail : `${f.detail}; ${by}`,
+    detail: f.ok ? f.detail : f.missing ? f.detail : `${f.detail}; ${by}`,
     source: 'derived', unit: made.unit, object, expected, ...(f.found ? { found: f.found } : {}),
     ...(f.missing ? { missing: f.missing } : {}),
     query: `${d.origins.map((o) => o.at).join(', ')} · catalog: ${read}`,
@@ -128,7 +128,7 @@ async function compareOne(d: Declared, defs: ServerDefs, functions: Map<string, 
       const fields = differingFields(want, have);
       const found = `${c.type}${c.notNull ? ' not null' : ''}${c.default ? ` default ${c.default}` : ''}`;
       if (fields.length === 0) return { ok: true, detail: found, found };
-      const words = fields.map((k) => (k === 'notNull' ? `nullability: expected ${want.notNull ? 'NOT NULL' : 'nullable'}, found ${have.notNull ? 'NOT NULL' : 'nullable'}` : k === 'default' ? `default: expected ${d.default ? 'as declared' : 'none'}, found ${c.default ?? 'none'}` : `type: expected ${want.type}, found ${c.type}`));
+      const words = fields.map((k) => (k === 'notNull' ? `nullability: expected ${want.notNull ? 'NOT NULL' : 'nullable'}, found ${have.notNull ? 'NOT NULL' : 'nullable'}` : k === 'default' ? `default: expected ${d.default ? `as declared (${d.origins[d.origins.length - 1].text})` : 'none'}, found ${c.default ?? 'none'}` : `type: expected ${want.type}, found ${c.type}`));
       return { ok: false, detail: `column ${d.key}: ${words.join('; ')}`, found };
     }
     case 'rls': {

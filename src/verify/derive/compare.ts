@@ -6,6 +6,7 @@ import { parseDefinition, parseExpression, parseType, SERVER_READS, type ServerD
 import { functionKey, type Declared } from './declared';
 import { differingFields, normalize, sameTree, typeKey } from './normalize';
 
+const SERIAL: Record<string, string | undefined> = { smallserial: 'int2', serial: 'int4', bigserial: 'int8' };
 const FK_ACTION: Record<string, string> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
 const CONTYPE: Record<string, string> = { p: 'primary key', u: 'unique constraint', c: 'check constraint', f: 'foreign key', x: 'exclusion constraint' };
 const CONTYPE_OF: Record<string, string> = { CONSTR_PRIMARY: 'p', CONSTR_UNIQUE: 'u', CONSTR_CHECK: 'c', CONSTR_FOREIGN: 'f', CONSTR_EXCLUSION: 'x' };
@@ -122,8 +123,9 @@ async function compareOne(d: Declared, defs: ServerDefs, functions: Map<string, 
       if (!c) return { ok: false, detail: `column ${d.key} is missing` };
       const serverType = await parseType(c.type);
       const expectedType = typeKey(d.type);
-      const serial = /^(small|big)?serial$/.test(expectedType);
-      const want = { type: serial ? { serial: 'int4' }[expectedType] ?? expectedType.replace('bigserial', 'int8').replace('smallserial', 'int2') : expectedType, notNull: d.notNull || serial, default: serial ? 'nextval' : normalize(d.default ?? null) };
+      // serial is int4 with a nextval() default the unit did not write.
+      const serial = SERIAL[expectedType];
+      const want = { type: serial ?? expectedType, notNull: !!d.notNull || !!serial, default: serial ? 'nextval' : normalize(d.default ?? null) };
       const have = { type: serverType ? typeKey(serverType) : c.type, notNull: c.notNull, default: serial && c.default?.startsWith('nextval(') ? 'nextval' : normalize((await parseExpression(c.default)) ?? null) };
       const fields = differingFields(want, have);
       const found = `${c.type}${c.notNull ? ' not null' : ''}${c.default ? ` default ${c.default}` : ''}`;
@@ -141,7 +143,7 @@ async function compareOne(d: Declared, defs: ServerDefs, functions: Map<string, 
       const i = defs.indexes.get(d.key);
       if (!i) return { ok: false, detail: `index ${d.key} is missing` };
       const tree = await parseDefinition(i.def);
-      const fields = differingFields(indexShape(d.tree), indexShape(tree), []);
+      const fields = differingFields(indexShape(d.tree), indexShape(tree));
       if (!i.valid) fields.push('validity (INVALID)');
       return { ok: fields.length === 0, detail: fields.length ? `index ${d.key} differs in ${words(fields)}: found ${i.def}` : i.def, found: i.def };
     }
@@ -244,10 +246,11 @@ function functionShape(f: Node): Node {
   for (const o of n.options ?? []) {
     const e = o.DefElem;
     if (!e) continue;
-    const value = e.defname === 'as' ? undefined : JSON.stringify(e.arg?.String?.sval ?? e.arg?.Boolean?.boolval ?? e.arg?.Integer?.ival ?? e.arg?.Float?.fval ?? e.arg ?? true);
+    // The body is compared on its own (bodyOf).
     if (e.defname === 'as') continue;
+    const value = JSON.stringify(e.arg?.String?.sval ?? e.arg?.Boolean?.boolval ?? e.arg?.Integer?.ival ?? e.arg?.Float?.fval ?? e.arg ?? true);
     if (OPTION_DEFAULTS[e.defname] === value) continue;
-    options[e.defname] = e.defname === 'language' ? value!.toLowerCase() : value;
+    options[e.defname] = e.defname === 'language' ? value.toLowerCase() : value;
   }
   return { parameters: n.parameters ?? [], returnType: n.returnType ?? null, body: bodyOf(f), is_procedure: !!n.is_procedure, ...options };
 }

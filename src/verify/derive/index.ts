@@ -13,7 +13,7 @@ import { canonicalConstants, typeKey } from './normalize';
  * typed constants the units wrote.
  */
 export async function derivedChecks(s: Session, units: readonly Unit[]): Promise<TaskCheck[]> {
-  const { objects } = await deriveDeclared(units, typeKey);
+  const { objects } = await derivation(units);
   const declared = [...objects.values()];
   if (declared.length === 0) return [];
   const trees: Node[] = declared.flatMap((d) => [d.tree, d.default].filter((t) => t != null));
@@ -26,6 +26,20 @@ export async function derivedChecks(s: Session, units: readonly Unit[]): Promise
 }
 
 const LOCK_NOT_AVAILABLE = '55P03';
+
+/** One derivation per set of unit files in a process: verify asks for the tables first, then for the checks. */
+const derived = new Map<string, ReturnType<typeof deriveDeclared>>();
+function derivation(units: readonly Unit[]): ReturnType<typeof deriveDeclared> {
+  const key = units.map((u) => `${u.name}:${u.checksum}`).join('|');
+  if (!derived.has(key)) derived.set(key, deriveDeclared(units, typeKey));
+  return derived.get(key)!;
+}
+
+/** The tables the units' own SQL creates, as "schema.name". */
+export async function derivedTables(units: readonly Unit[]): Promise<string[]> {
+  const { objects } = await derivation(units);
+  return [...objects.values()].filter((d) => d.kind === 'table').map((d) => d.key);
+}
 
 /**
  * The server's definitions; the deparsers (pg_get_indexdef, pg_get_expr, …) take a share

@@ -110,8 +110,8 @@ export function typeKey(t: Node): string {
 }
 
 /** Names of the top-level fields in which two normalised trees differ. */
-export function differingFields(expected: Record<string, Node>, found: Record<string, Node>, ignore: readonly string[] = []): string[] {
-  const keys = [...new Set([...Object.keys(expected), ...Object.keys(found)])].filter((k) => !ignore.includes(k));
+export function differingFields(expected: Record<string, Node>, found: Record<string, Node>): string[] {
+  const keys = [...new Set([...Object.keys(expected), ...Object.keys(found)])];
   return keys.filter((k) => JSON.stringify(sorted(expected[k])) !== JSON.stringify(sorted(found[k])));
 }
 

@@ -47,14 +47,17 @@ const ACTS = {
 /**
  * A finding for each switch the connected user may not make: a warning for a check (it will
  * fail, nothing else does), an error for an up step (the run would fail half-way). Each says
- * the GRANT a superuser can run.
+ * the GRANT a superuser can run. One per file and role, at its first switch: a behaviour file
+ * switches in each of its checks, and one GRANT allows them all.
  */
 export function roleSwitchFindings(switches: readonly RoleSwitch[], facts: RoleAccess): Finding[] {
   if (facts.superuser) return [];
   const out: Finding[] = [];
+  const seen = new Set<string>();
   for (const s of switches) {
     const r = facts.roles.get(s.role);
-    if (r?.canSet) continue;
+    if (r?.canSet || seen.has(`${s.file}|${s.role}`)) continue;
+    seen.add(`${s.file}|${s.role}`);
     const what = `${ACTS[s.step]} role ${s.role} (SET ROLE ${s.role})`;
     const why = r?.exists
       ? `but ${facts.user} is not a member of ${s.role}, so ${s.step === 'up' ? 'the run would fail there' : 'they will fail with "permission denied to set role"'}`

@@ -7,6 +7,7 @@ import { renderVerifyMarkdown } from '../render/markdown';
 import { renderVerifyText, verifySummaryLine } from '../render/verify-text';
 import { serverFacts } from '../verify/readiness';
 import { reportContext } from '../verify/report-context';
+import { derivedTables } from '../verify/derive';
 import { collectChecks } from '../verify/run';
 import { buildTasks, type VerifyReport } from '../verify/tasks';
 import { allUnits, withDatabase, type CommonOptions } from './common';
@@ -36,7 +37,8 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   const time = new Date().toISOString();
   return withDatabase({ ...o, timeouts: checkTimeouts }, async ({ session, settings, runId }) => {
     const states = await History.latest(session);
-    const declaredTables = [...new Set(units.flatMap((u) => Object.keys(u.expect?.tables ?? {})))];
+    // Declared in expect.json or created by the units' own SQL: their partitions are task 7's.
+    const declaredTables = [...new Set([...units.flatMap((u) => Object.keys(u.expect?.tables ?? {})), ...(await derivedTables(units))])];
     // Read before --read-only switches the session, so "accepts writes" reports the server, not us.
     const facts = await serverFacts(session, declaredTables);
     const context = await reportContext(session, settings, units, states, facts.serverVersion);

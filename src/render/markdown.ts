@@ -10,7 +10,7 @@ const SHORT = 12;
 const cell = (text: string | undefined) => tableCell(text, '–');
 
 const code = (text: string) => `\`${text}\``;
-const SOURCE: Record<TaskCheck['source'], string> = { expect: 'expect.json', verify: 'verify.sql', behaviour: 'behaviour', readiness: 'engine', rollback: 'rollback' };
+const SOURCE: Record<TaskCheck['source'], string> = { expect: 'expect.json', verify: 'verify.sql', behaviour: 'behaviour', derived: 'unit SQL vs catalog', readiness: 'engine', rollback: 'rollback' };
 const notPassed = (c: TaskCheck) => c.status === 'fail' || c.status === 'blocked';
 
 /**
@@ -106,7 +106,15 @@ function failures(r: VerifyReport, ids: Map<TaskCheck, string>): string[] {
     '| Check | | Name | Unit | Expected | Found | How |', '|---|---|---|---|---|---|---|',
     ...[...rows.values()].map(({ ids: id, c }) => `| ${id.join(', ')} | ${MARK[c.status]} | ${cell(c.name)} | ${cell(c.unit ?? '(engine)')} | ${cell(c.expected ?? 'ok = true in its row')} | ${cell(found(c))} | ${cell(c.query)} |`),
     '',
+    ...decidingSql([...rows.values()]),
   ];
+}
+
+/** The SQL that decided each failing check (a catalog read, a behaviour check's statements), to rerun by hand. */
+function decidingSql(rows: Array<{ ids: string[]; c: TaskCheck }>): string[] {
+  const withSql = rows.filter(({ c }) => c.sql);
+  if (withSql.length === 0) return [];
+  return ['### The SQL that decided them', '', ...withSql.flatMap(({ ids, c }) => [`**${ids.join(', ')}** ${cell(c.name)}${c.object ? ` (${cell(c.object)})` : ''}`, '', '```sql', c.sql!.replace(/```/g, '` ` `'), '```', ''])];
 }
 
 /** Each source's finding where a check merges several, else the detail. */
@@ -120,6 +128,7 @@ function appendix(r: VerifyReport, ids: Map<TaskCheck, string>): string[] {
   return [
     '## Appendix: every check and how it was checked', '',
     'Declared expectations (expect.json, at the line shown) are compared with one catalog query, SNAPSHOT_SQL in src/verify/expectations.ts;',
+    'what each unit\'s own SQL creates is compared, definition by definition, with what the server prints back (DEFS_SQL in src/verify/derive/catalog.ts), both parsed;',
     'the engine\'s readiness facts come from FACTS_SQL in src/verify/readiness.ts. verify.sql and behaviour rows point at the line that names them;',
     'behaviour files and rollback rehearsals run in transactions that are rolled back.', '',
     '### Checksums (sha256 of each up file)', '',

@@ -44,6 +44,12 @@ export function mergeDuplicates(checks: readonly TaskCheck[]): TaskCheck[] {
   return [...groups.values()].map((group) => (group.length === 1 ? group[0] : merge(group)));
 }
 
+/** Each source's words once: a detail that another one starts with says nothing more. */
+function withoutRepeats(details: string[]): string[] {
+  const unique = [...new Set(details)];
+  return unique.filter((d) => !unique.some((o) => o !== d && o.startsWith(d)));
+}
+
 function merge(group: TaskCheck[]): TaskCheck {
   const status = group.reduce<CheckStatus>((worst, c) => (RANK[c.status] > RANK[worst] ? c.status : worst), group[0].status);
   const deciding = group.filter((c) => c.status === status);
@@ -52,8 +58,11 @@ function merge(group: TaskCheck[]): TaskCheck {
   return {
     ...group[0],
     status,
-    detail: [...new Set(deciding.map((c) => c.detail))].join('; '),
+    detail: withoutRepeats(deciding.map((c) => c.detail)).join('; '),
     expected: group.find((c) => c.expected)?.expected,
+    object: (deciding.find((c) => c.object) ?? group.find((c) => c.object))?.object,
+    found: (deciding.find((c) => c.found) ?? group.find((c) => c.found))?.found,
+    sql: [...new Set(group.flatMap((c) => (c.sql ? [c.sql] : [])))].join(';\n') || undefined,
     query: [...new Set(group.flatMap((c) => (c.query ? [c.query] : [])))].join('; ') || undefined,
     ...(missing.length ? { missing } : {}),
     evidence,

@@ -1,7 +1,8 @@
 import { serverErrorMessage, serverErrorPosition, type Session, type Timeouts } from '../db/session';
 import { isApplied, type UnitRecord } from '../engine/history';
 import type { Unit, UnitFile } from '../engine/units';
-import { behaviourTasks, rehearseRollbacks, runBehaviour } from './behaviour';
+import { declaredBehaviourChecks, rehearseRollbacks, runBehaviour } from './behaviour';
+import { derivedChecks } from './derive';
 import { checkExpectations, mergeExpectations, snapshot, TASK } from './expectations';
 import { readinessChecks, type ServerFacts } from './readiness';
 import { fromResult, inferTask, validTask, type TaskCheck } from './tasks';
@@ -41,19 +42,27 @@ export async function collectChecks(s: Session, units: readonly Unit[], states: 
     }
     if (u.verify) checks.push(...(await runVerifyHook(s, u, u.verify)));
   }
+  // What each unit's own SQL declares, against the server's definitions.
+  const derived = await derivedChecks(s, expected);
+  checks.push(...derived);
+  for (const c of derived) {
+    if (!c.unit || !/^table /.test(c.name) || !/ is missing$/.test(c.detail)) continue;
+    missingByUnit.set(c.unit, [...new Set([...(missingByUnit.get(c.unit) ?? []), c.object ?? c.name])]);
+  }
 
   checks.push(...readinessChecks(facts, units, states));
 
   for (const u of expected) {
     if (!u.behaviour) continue;
     const missing = missingByUnit.get(u.name) ?? [];
-    const base = { name: `behaviour of ${u.name}`, source: 'behaviour' as const, unit: u.name, query: shownPath(u.behaviour.path) };
+    const base = { source: 'behaviour' as const, unit: u.name, query: shownPath(u.behaviour.path) };
+    const planned = declaredBehaviourChecks(u, u.behaviour);
     if (missing.length > 0) {
-      for (const task of behaviourTasks(u.behaviour)) {
-        checks.push({ ...base, task, status: 'blocked', detail: `not run: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing`, missing });
+      for (const c of planned) {
+        checks.push({ ...base, ...c, status: 'blocked', detail: `not run: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing`, missing });
       }
     } else if (o.readOnly) {
-      for (const task of behaviourTasks(u.behaviour)) checks.push({ ...base, task, status: 'skipped', detail: READ_ONLY_SKIP });
+      for (const c of planned) checks.push({ ...base, ...c, status: 'skipped', detail: READ_ONLY_SKIP });
     } else {
       checks.push(...(await runBehaviour(s, u, u.behaviour, o.checkTimeouts)));
     }

@@ -18,8 +18,8 @@ export const TASKS: ReadonlyArray<{ id: number; name: string }> = [
 export type TaskStatus = 'pass' | 'fail' | 'blocked' | 'n/a';
 /** skipped: not run on purpose (--read-only); n/a: nothing to check (e.g. nothing applied to roll back). */
 export type CheckStatus = 'pass' | 'fail' | 'blocked' | 'skipped' | 'n/a';
-/** Where a check comes from: the unit's expect.json, its verify.sql, its behaviour file, or the engine. */
-export type CheckSource = 'expect' | 'verify' | 'behaviour' | 'readiness' | 'rollback';
+/** Where a check comes from: the unit's expect.json, its verify.sql, its behaviour file, its own SQL (derived), or the engine. */
+export type CheckSource = 'expect' | 'verify' | 'behaviour' | 'derived' | 'readiness' | 'rollback';
 
 export interface TaskCheck {
   task: number;
@@ -35,6 +35,12 @@ export interface TaskCheck {
   expected?: string;
   /** How it was checked: the catalog it read, or the file:line of the hook or behaviour step. */
   query?: string;
+  /** The SQL that decided it, to rerun by hand: the catalog query, or the behaviour check's statements. */
+  sql?: string;
+  /** The object the check is about, when a failure can name it ("trigger t on public.x"). */
+  object?: string;
+  /** What was found or happened, beside `expected`, when the check can say it apart from its detail. */
+  found?: string;
   /** Each source's own finding, when checks of one identity from several sources were merged (identity.ts). */
   evidence?: Evidence[];
 }

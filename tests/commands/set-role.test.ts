@@ -47,11 +47,11 @@ describe('SET ROLE in verify\'s checks, as a database owner who is not a superus
     expect(found).toEqual([expect.objectContaining({
       severity: 'warning',
       file: expect.stringMatching(/0024_sync_preview_progress_logs\.behaviour\.sql$/),
-      line: 56,
+      line: 65,
       message: expect.stringMatching(new RegExp(`^verify's behaviour checks run as role authenticated \\(SET ROLE authenticated\\), .*${o.owner}.*; a superuser can allow it: GRANT authenticated TO ${o.owner};$`)),
     })]);
     const text = await asOwner(...SHIPPED, 'plan', '--remediate');
-    expect(text.stdout).toMatch(/warning +set-role-not-allowed +.*0024_sync_preview_progress_logs\.behaviour\.sql:56 +verify's behaviour checks run as role authenticated/);
+    expect(text.stdout).toMatch(/warning +set-role-not-allowed +.*0024_sync_preview_progress_logs\.behaviour\.sql:65 +verify's behaviour checks run as role authenticated/);
   });
 
   test('a role that exists but is not granted: a warning, not a block; granted, the warning goes', async () => {

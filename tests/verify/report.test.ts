@@ -50,16 +50,16 @@ beforeAll(async () => {
 afterAll(async () => db.drop());
 
 describe('the verification report on the baseline', () => {
-  test('no unit applied; a behaviour file blocked for three tasks is one row of the failures', async () => {
+  test('no unit applied; each named behaviour check is a blocked row under its own task', async () => {
     const { code, md } = await report();
     expect(code).toBe(4);
     expect(md).toMatch(/^# Verification report: NOT APPROVED\n/);
     expect(section(md, '## Units')).toContain('No unit has been applied.');
     const failing = rows(section(md, '## Checks that did not pass'));
-    const behaviour = failing.filter((r) => r[2] === 'behaviour of 0024_sync_preview_progress_logs');
-    expect(behaviour).toHaveLength(1);
-    expect(behaviour[0][0].split(', ').map((id) => id.split('.')[0])).toEqual(['2', '4', '6']);
-    expect(behaviour[0][1]).toBe('⛔ blocked');
+    const behaviour = failing.filter((r) => r[3] === '0024_sync_preview_progress_logs' && /^(isolation|trigger|deleting)/.test(r[2]));
+    expect(behaviour.length).toBeGreaterThanOrEqual(10);
+    expect([...new Set(behaviour.map((r) => r[0].split('.')[0]))].sort()).toEqual(['2', '4', '6']);
+    expect(behaviour.every((r) => r[1] === '⛔ blocked')).toBe(true);
   });
 });
 
@@ -144,12 +144,15 @@ describe('the verification report after remediate --yes', () => {
       expect(failing).toHaveLength(1);
       const [id, status, name, unit, expected, found, how] = failing[0];
       expect([status, name, unit, expected]).toEqual(['❌ fail', 'index public.idx_organization_slug', '01-organization', 'on public.organization, valid']);
-      expect(found).toMatch(/^expect\.json: index public\.idx_organization_slug is missing; verify\.sql: missing$/);
+      expect(found).toMatch(/^expect\.json: index public\.idx_organization_slug is missing; verify\.sql: missing; unit SQL vs catalog: index public\.idx_organization_slug is missing; made by 01-organization \(phases\/01-organization\/up\.sql:\d+\)$/);
       // The evidence points at the lines that declare and check the index.
       const [, expectLine, verifyLine] = /expect\.json:(\d+) · catalog: pg_index .*verify\.sql:(\d+)/.exec(how)!;
       const line = (file: string, n: string) => readFileSync(path.join(ROOT, 'phases/01-organization', file), 'utf8').split('\n')[Number(n) - 1];
       expect(line('expect.json', expectLine)).toContain('"public.idx_organization_slug"');
       expect(line('verify.sql', verifyLine)).toContain("'index '");
+      // And at the statement of the unit that made it, with the catalog read that found it missing.
+      const [, upLine] = /up\.sql:(\d+) · catalog: select pg_get_indexdef/.exec(how)!;
+      expect(line('up.sql', upLine)).toContain('CREATE INDEX IF NOT EXISTS idx_organization_slug');
       // The same check, once, in the appendix, under the id the failure row gives.
       expect(rows(section(md, '## Appendix')).filter((r) => r[0] === id).map((r) => r[2])).toEqual([name]);
     } finally {

@@ -1,3 +1,6 @@
+import { mergeFootprints, stepFootprint } from '../analysis/footprint';
+import { parseSql } from '../analysis/parse';
+import type { LockRequest } from '../analysis/types';
 import type { Session } from '../db/session';
 import { BlockedError, UsageError } from '../errors';
 import { failed, type CheckResult } from '../verify/checks';
@@ -36,6 +39,10 @@ export interface RunPlan {
   toRun: RunItem[];
   /** The units in scope that are not skipped (what a post-verification looks at). */
   covered: Unit[];
+  /** Per unit to run, the table locks its transaction takes up front (sorted by table). */
+  footprints: Map<string, LockRequest[]>;
+  /** All of them: the tables the run will lock, each with the strongest mode any unit takes. */
+  tables: LockRequest[];
 }
 
 export interface PlanOptions {
@@ -119,5 +126,20 @@ export async function checkPlan(session: Session, draft: DraftPlan): Promise<Run
   if (blocked.length > 0) {
     throw new BlockedError(`prechecks failed for ${new Set(blocked.map((b) => b.split(':')[0])).size} unit(s); nothing was changed`, 'fix the environment as listed, then run again', blocked);
   }
-  return { mode: draft.mode, steps, toRun, covered: draft.covered };
+  const footprints = await unitFootprints(toRun.map((i) => i.unit));
+  return { mode: draft.mode, steps, toRun, covered: draft.covered, footprints, tables: mergeFootprints([...footprints.values()]) };
+}
+
+/** Above this size an up step is a data load: its footprint is not worked out, its statements take their locks as they go. */
+const FOOTPRINT_MAX_CHARS = 1 << 20;
+
+/** The lock footprint of each transactional unit, from its parsed up step (analysis/footprint.ts). */
+async function unitFootprints(units: Unit[]): Promise<Map<string, LockRequest[]>> {
+  const out = new Map<string, LockRequest[]>();
+  for (const u of units) {
+    if (!u.transactional || u.up.text.length > FOOTPRINT_MAX_CHARS) continue;
+    const r = await parseSql(u.up.path, u.up.text);
+    if (r.ok) out.set(u.name, stepFootprint(r.statements).filter((l) => !l.table.startsWith('pg_temp.')));
+  }
+  return out;
 }

@@ -45,18 +45,18 @@ export async function findBlockers(s: Session, tables: ReadonlyArray<TableLock &
        select l.pid, w.tbl, l.mode, l.granted, l.mode = any(w.modes) as conflicts
          from wanted w join pg_locks l on l.locktype = 'relation' and l.relation = w.rel
           and l.database = (select oid from pg_database where datname = current_database())
-        where w.rel is not null and l.pid <> all($2::int[]) and l.pid <> pg_backend_pid()
+        where w.rel is not null and l.pid <> all($2::text::int[]) and l.pid <> pg_backend_pid()
      )
      select a.pid, coalesce(a.application_name, '') as application_name, a.usename::text as usename, a.state,
             round(extract(epoch from clock_timestamp() - coalesce(a.xact_start, a.query_start))::numeric, 1)::float8 as age_s,
             left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 200) as query,
-            array_agg(h.tbl || ' ' || h.mode || case when h.granted then '' else ' (waiting)' end order by h.tbl) as locks,
+            json_agg(h.tbl || ' ' || h.mode || case when h.granted then '' else ' (waiting)' end order by h.tbl) as locks,
             bool_or(h.conflicts) as conflicts
        from held h join pg_stat_activity a on a.pid = h.pid
       where clock_timestamp() - coalesce(a.xact_start, a.query_start, clock_timestamp()) >= make_interval(secs => $3::float8 / 1000)
       group by a.pid, a.application_name, a.usename, a.state, a.xact_start, a.query_start, a.query
       order by bool_or(h.conflicts) desc, a.xact_start nulls last`,
-    [JSON.stringify(wanted), [...o.exclude], o.minAgeMs],
+    [JSON.stringify(wanted), `{${o.exclude.join(',')}}`, o.minAgeMs],
   );
   return rows.map((r) => ({
     pid: r.pid, applicationName: r.application_name, user: r.usename, state: r.state, ageS: Number(r.age_s), query: r.query, locks: r.locks, conflicts: r.conflicts,

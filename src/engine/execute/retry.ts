@@ -7,10 +7,12 @@
 export interface LockRetry {
   retries: number;
   backoffMs: number;
+  /** The per-attempt lock_timeout (--lock-timeout; 0 = none). */
+  lockTimeoutMs: number;
 }
 
 /** No retry: the first lock failure is the unit's failure. */
-export const NO_RETRY: LockRetry = { retries: 0, backoffMs: 0 };
+export const NO_RETRY: LockRetry = { retries: 0, backoffMs: 0, lockTimeoutMs: 0 };
 
 export const MAX_BACKOFF_MS = 10_000;
 
@@ -31,8 +33,8 @@ export function backoffMs(policy: LockRetry, n: number): number {
 }
 
 /** The longest a unit (or the wait before the first one) can spend giving way: every attempt's lock_timeout and every wait. */
-export function boundMs(policy: LockRetry, lockTimeoutMs: number): number {
-  let total = lockTimeoutMs * (policy.retries + 1);
+export function boundMs(policy: LockRetry): number {
+  let total = policy.lockTimeoutMs * (policy.retries + 1);
   for (let n = 1; n <= policy.retries; n++) total += backoffMs(policy, n);
   return total;
 }

@@ -3,6 +3,7 @@ import { asMigrateError, BlockedError, MigrateError } from '../../errors';
 import type { LockWaitMonitor } from '../lock-waits';
 import type { RunItem } from '../run-plan';
 import { AttemptFailed, applyUnit, failedAttemptMs, type RetriedAttempt, type RunContext, type SentUnit, type UnitResult } from '../runner';
+import { lockedTableOf } from '../../db/table-locks';
 import { backoffMs, lockConflictCode, NO_RETRY, sleep, type LockRetry } from './retry';
 import { Umzug } from '../umzug';
 import type { Unit } from '../units';
@@ -50,6 +51,7 @@ export async function attempt(ctx: ExecContext, item: RunItem, sent?: SentUnit):
   const policy = ctx.session.inTransaction ? NO_RETRY : ctx.lockRetry ?? NO_RETRY;
   const retried: RetriedAttempt[] = [];
   let waitedMs = 0;
+  let first: string | undefined;
   for (let n = 1; ; n++) {
     // A unit already sent is on its way: its own lock check decides, and applyUnit hears it.
     const lost = sent && n === 1 ? undefined : ctx.lockLost?.();
@@ -60,12 +62,13 @@ export async function attempt(ctx: ExecContext, item: RunItem, sent?: SentUnit):
     const retry = (err: unknown) => n <= policy.retries && !!lockConflictCode(err) && !ctx.session.connection.lost;
     let result: UnitResult | undefined;
     try {
-      result = await applyUnit({ ...ctx, willRetry: retry, retried }, item.unit, item.precheck, n === 1 ? sent : undefined);
+      result = await applyUnit({ ...ctx, footprint: inOrderFor(ctx, item.unit, first), willRetry: retry, retried }, item.unit, item.precheck, n === 1 ? sent : undefined);
     } catch (err) {
       const waited = (await ctx.lockWaits?.end()) ?? 0;
       waitedMs += waited;
       if (!retry(err)) throw (await named(ctx, item.unit, err, n)) ?? err;
       retried.push({ error: asMigrateError(err).message, code: lockConflictCode(err)!, durationMs: failedAttemptMs(err), lockWaitMs: waited });
+      first = lockedTableOf(err) ?? first;
       const pause = backoffMs(policy, n);
       ctx.log.warn({ runId: ctx.runId, unit: item.unit.name, attempt: n, code: lockConflictCode(err), retryInMs: pause },
         `${item.unit.name}: attempt ${n} gave way to live traffic (${lockConflictCode(err) === '40P01' ? 'deadlock' : 'lock timeout'}), rolled back; trying again in ${pause} ms (${policy.retries - n + 1} left)`);
@@ -77,6 +80,21 @@ export async function attempt(ctx: ExecContext, item: RunItem, sent?: SentUnit):
     result.attempts = n;
     return result;
   }
+}
+
+/**
+ * The unit's footprint with `first` taken first: the table an attempt could not lock while
+ * holding others is where the contention is, so the next attempt waits for it holding nothing
+ * (applications that take their tables in another order than by name then never hold it
+ * while waiting for what the runner holds).
+ */
+function inOrderFor(ctx: ExecContext, unit: Unit, first: string | undefined): ExecContext['footprint'] {
+  if (!first || !ctx.footprint) return ctx.footprint;
+  const base = ctx.footprint;
+  return (u) => {
+    const locks = base(u);
+    return u === unit ? [...locks.filter((l) => l.table === first), ...locks.filter((l) => l.table !== first)] : locks;
+  };
 }
 
 /** A lock failure that ends the unit, named with who holds its locks (the cause chain keeps the server's error). */

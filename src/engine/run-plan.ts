@@ -1,6 +1,8 @@
 import { mergeFootprints, stepFootprint } from '../analysis/footprint';
 import { parseSql } from '../analysis/parse';
-import type { LockRequest } from '../analysis/types';
+import type { LockRequest, ParsedStatement } from '../analysis/types';
+import type { PreflightCheck } from './blocking';
+import { namedChecks, refuseFailedChecks } from './preflight-checks';
 import type { Session } from '../db/session';
 import { BlockedError, UsageError } from '../errors';
 import { failed, type CheckResult } from '../verify/checks';
@@ -43,6 +45,8 @@ export interface RunPlan {
   footprints: Map<string, LockRequest[]>;
   /** All of them: the tables the run will lock, each with the strongest mode any unit takes. */
   tables: LockRequest[];
+  /** The named checks before the first change that passed (a failing one refuses the run). */
+  preflight: PreflightCheck[];
 }
 
 export interface PlanOptions {
@@ -126,20 +130,27 @@ export async function checkPlan(session: Session, draft: DraftPlan): Promise<Run
   if (blocked.length > 0) {
     throw new BlockedError(`prechecks failed for ${new Set(blocked.map((b) => b.split(':')[0])).size} unit(s); nothing was changed`, 'fix the environment as listed, then run again', blocked);
   }
-  const footprints = await unitFootprints(toRun.map((i) => i.unit));
-  return { mode: draft.mode, steps, toRun, covered: draft.covered, footprints, tables: mergeFootprints([...footprints.values()]) };
+  const parsed = await parsedUpSteps(toRun.map((i) => i.unit));
+  const checks = toRun.length ? await namedChecks(session, [...parsed.values()]) : [];
+  refuseFailedChecks(checks);
+  const footprints = new Map<string, LockRequest[]>();
+  for (const { unit } of toRun) {
+    const statements = parsed.get(unit.name);
+    if (unit.transactional && statements) footprints.set(unit.name, stepFootprint(statements).filter((l) => !l.table.startsWith('pg_temp.')));
+  }
+  return { mode: draft.mode, steps, toRun, covered: draft.covered, footprints, tables: mergeFootprints([...footprints.values()]), preflight: checks };
 }
 
-/** Above this size an up step is a data load: its footprint is not worked out, its statements take their locks as they go. */
+/** Above this size an up step is a data load: its footprint and privileges are not worked out, its statements take their locks as they go. */
 const FOOTPRINT_MAX_CHARS = 1 << 20;
 
-/** The lock footprint of each transactional unit, from its parsed up step (analysis/footprint.ts). */
-async function unitFootprints(units: Unit[]): Promise<Map<string, LockRequest[]>> {
-  const out = new Map<string, LockRequest[]>();
+/** Each unit's parsed up step (for its footprint and the privileges it needs); a data load above the limit is left out. */
+async function parsedUpSteps(units: Unit[]): Promise<Map<string, ParsedStatement[]>> {
+  const out = new Map<string, ParsedStatement[]>();
   for (const u of units) {
-    if (!u.transactional || u.up.text.length > FOOTPRINT_MAX_CHARS) continue;
+    if (u.up.text.length > FOOTPRINT_MAX_CHARS) continue;
     const r = await parseSql(u.up.path, u.up.text);
-    if (r.ok) out.set(u.name, stepFootprint(r.statements).filter((l) => !l.table.startsWith('pg_temp.')));
+    if (r.ok) out.set(u.name, r.statements);
   }
   return out;
 }

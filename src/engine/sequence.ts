@@ -59,7 +59,7 @@ export async function runSequence(o: SequenceOptions): Promise<SequenceResult> {
   const policy = o.lockRetry ?? NO_RETRY;
   const blocking = { policy, exclude: [o.session.connection.backend.pid, ...(o.runLock ? [o.runLock.pid] : [])], log: o.log };
   // Just before the first change: a session in the way of the footprint is waited for, within the retry bound.
-  const preflight = plan.toRun.length > 0 ? [await awaitNoBlockers(o.session, plan.tables, blocking)] : [];
+  const preflight = plan.toRun.length > 0 ? [...plan.preflight, await awaitNoBlockers(o.session, plan.tables, blocking)] : [];
   const footprint = (u: Unit) => plan.footprints.get(u.name) ?? [];
   const { results, error } = await execute(plan, {
     session: o.session, runId: o.runId, log: o.log, recordFailures: plan.mode === 'one-by-one' || plan.mode === 'pipelined',

@@ -5,6 +5,12 @@ import { LOCK_MODES, type LockMode, type LockRequest, type ParsedStatement } fro
 const rank = (m: LockMode): number => LOCK_MODES.indexOf(m);
 
 /**
+ * Above this size a step is a data load: its footprint and the privileges it needs are not
+ * worked out (its statements take their locks as they go), which keeps a 50 MB load cheap.
+ */
+export const FOOTPRINT_MAX_CHARS = 1 << 20;
+
+/**
  * A step's table-lock footprint, as the runner takes it up front: per table the strongest
  * mode any statement takes, leaving out the relations the step itself creates before it
  * locks them, sorted by name so every unit takes its locks in one consistent order.

@@ -17,7 +17,7 @@ import type { Io, Outcome } from './io';
 import { emit } from './outcome';
 import { json } from '../render/run';
 import { renderPlanMarkdown, renderPlanText, planJson } from './plan-render';
-import { mergeFootprints, stepFootprint } from '../analysis/footprint';
+import { FOOTPRINT_MAX_CHARS, mergeFootprints, stepFootprint } from '../analysis/footprint';
 import type { PreflightCheck } from '../engine/blocking';
 import { NO_RETRY } from '../engine/execute/retry';
 import { namedChecks } from '../engine/preflight-checks';
@@ -99,9 +99,10 @@ export async function plan(o: PlanOptions): Promise<PlanResult> {
     ];
     const drift = drifted(units, states).map((u) => u.name);
     // The live-lock look counts transactions open longer than one attempt of `up`/`remediate` (default --lock-timeout).
-    const tables = mergeFootprints(parsed.filter((p) => !p.up.syntaxError && p.unit.transactional).map((p) => stepFootprint(p.up.statements)));
+    const small = parsed.filter((p) => !p.up.syntaxError && p.unit.up.text.length <= FOOTPRINT_MAX_CHARS);
+    const tables = mergeFootprints(small.filter((p) => p.unit.transactional).map((p) => stepFootprint(p.up.statements)));
     const policy = { ...NO_RETRY, lockTimeoutMs: parseDuration(SEQUENCE_LOCK_DEFAULTS.lockTimeout, 'lock-timeout') };
-    const preflight = pending.length ? await namedChecks(session, parsed.filter((p) => !p.up.syntaxError).map((p) => p.up.statements), { tables, blocking: { policy, exclude: [] } }) : [];
+    const preflight = pending.length ? await namedChecks(session, small.map((p) => p.up.statements), { tables, blocking: { policy, exclude: [] } }) : [];
     const ready = server.every((c) => c.ok) && preflight.every((c) => c.ok) && syntaxErrors.length === 0 && analysis.gaps.length === 0 && drift.length === 0
       && !findings.some((f) => f.severity === 'error') && details.every((d) => d.prechecks.every((c) => c.ok));
     return {

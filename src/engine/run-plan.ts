@@ -1,4 +1,4 @@
-import { mergeFootprints, stepFootprint } from '../analysis/footprint';
+import { FOOTPRINT_MAX_CHARS, mergeFootprints, stepFootprint } from '../analysis/footprint';
 import { parseSql } from '../analysis/parse';
 import type { LockRequest, ParsedStatement } from '../analysis/types';
 import type { PreflightCheck } from './blocking';
@@ -141,8 +141,6 @@ export async function checkPlan(session: Session, draft: DraftPlan): Promise<Run
   return { mode: draft.mode, steps, toRun, covered: draft.covered, footprints, tables: mergeFootprints([...footprints.values()]), preflight: checks };
 }
 
-/** Above this size an up step is a data load: its footprint and privileges are not worked out, its statements take their locks as they go. */
-const FOOTPRINT_MAX_CHARS = 1 << 20;
 
 /** Each unit's parsed up step (for its footprint and the privileges it needs); a data load above the limit is left out. */
 async function parsedUpSteps(units: Unit[]): Promise<Map<string, ParsedStatement[]>> {

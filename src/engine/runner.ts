@@ -83,17 +83,29 @@ export function isOneTrip(unit: Unit): boolean {
  * figure as its "failed" row). asMigrateError finds the error itself through the cause.
  */
 export class AttemptFailed extends Error {
+  /** How many times the unit was tried, when it was retried (execute/context.ts attempt). */
+  attempts?: number;
+
   constructor(readonly error: unknown, readonly durationMs: number) {
     super((error as Error)?.message ?? String(error), { cause: error });
   }
 }
 
+function attemptFailedIn(err: unknown): AttemptFailed | undefined {
+  for (let e = err as { cause?: unknown } | undefined; e; e = e.cause as { cause?: unknown } | undefined) {
+    if (e instanceof AttemptFailed) return e;
+  }
+  return undefined;
+}
+
 /** The duration of a failed attempt, from what a run caught (umzug wraps what a unit threw). */
 export function failedAttemptMs(err: unknown): number {
-  for (let e = err as { cause?: unknown } | undefined; e; e = e.cause as { cause?: unknown } | undefined) {
-    if (e instanceof AttemptFailed) return e.durationMs;
-  }
-  return 0;
+  return attemptFailedIn(err)?.durationMs ?? 0;
+}
+
+/** How many attempts a unit that failed had, when that is known. */
+export function failedAttempts(err: unknown): number | undefined {
+  return attemptFailedIn(err)?.attempts;
 }
 
 /**

@@ -121,7 +121,7 @@ describe('a unit that cannot get its locks gives way and is tried again', () => 
     });
     const run = await up(p, '--lock-retries', '2', '--lock-backoff', '50ms');
     expect(run.code).toBe(5);
-    expect(run.json().units[0]).toMatchObject({ name: '0004_always_deadlocks', action: 'failed' });
+    expect(run.json().units[0]).toMatchObject({ name: '0004_always_deadlocks', action: 'failed', attempts: 3 });
     expect(run.json().error.message).toMatch(/after 3 attempts/);
     const [{ n }] = await db.sql`select last_value::int as n from always_tries`;
     expect(n).toBe(3);

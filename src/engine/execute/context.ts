@@ -2,7 +2,7 @@ import type { Session } from '../../db/session';
 import { asMigrateError, BlockedError, MigrateError } from '../../errors';
 import type { LockWaitMonitor } from '../lock-waits';
 import type { RunItem } from '../run-plan';
-import { AttemptFailed, applyUnit, failedAttemptMs, type RetriedAttempt, type RunContext, type SentUnit, type UnitResult } from '../runner';
+import { AttemptFailed, applyUnit, failedAttemptMs, failedAttempts, type RetriedAttempt, type RunContext, type SentUnit, type UnitResult } from '../runner';
 import { lockedTableOf } from '../../db/table-locks';
 import { backoffMs, lockConflictCode, NO_RETRY, sleep, type LockRetry } from './retry';
 import { Umzug } from '../umzug';
@@ -66,7 +66,11 @@ export async function attempt(ctx: ExecContext, item: RunItem, sent?: SentUnit):
     } catch (err) {
       const waited = (await ctx.lockWaits?.end()) ?? 0;
       waitedMs += waited;
-      if (!retry(err)) throw (await named(ctx, item.unit, err, n)) ?? err;
+      if (!retry(err)) {
+        const final = (await named(ctx, item.unit, err, n)) ?? err;
+        if (final instanceof AttemptFailed) final.attempts = n;
+        throw final;
+      }
       retried.push({ error: asMigrateError(err).message, code: lockConflictCode(err)!, durationMs: failedAttemptMs(err), lockWaitMs: waited });
       first = lockedTableOf(err) ?? first;
       const pause = backoffMs(policy, n);
@@ -127,7 +131,7 @@ export function stoppedAt(item: RunItem, err: unknown): UnitResult {
   if (notStarted(err)) {
     return { name: u.name, kind: u.kind, action: 'not-run', durationMs: 0, reason: asMigrateError(err).message };
   }
-  return { name: u.name, kind: u.kind, action: 'failed', durationMs: failedAttemptMs(err), error: asMigrateError(err).message };
+  return { name: u.name, kind: u.kind, action: 'failed', durationMs: failedAttemptMs(err), attempts: failedAttempts(err), error: asMigrateError(err).message };
 }
 
 export function notRun(items: RunItem[], stoppedAtName: string | undefined, how = 'the run stopped'): UnitResult[] {

@@ -15,8 +15,8 @@ async function baselineDb(label: string): Promise<TestDatabase> {
 }
 
 /** Opens a transaction that holds ROW EXCLUSIVE on users (an INSERT not yet committed) until released. */
-async function holdUsers(db: TestDatabase): Promise<{ pid: number; release(): Promise<void> }> {
-  const client = postgres(db.url, { max: 1, onnotice: () => undefined, connection: { application_name: 'billing-app' } });
+async function holdUsers(db: TestDatabase, application = 'billing-app'): Promise<{ pid: number; release(): Promise<void> }> {
+  const client = postgres(db.url, { max: 1, onnotice: () => undefined, connection: { application_name: application } });
   let release!: () => void;
   const holding = new Promise<void>((r) => (release = r));
   let pid = 0;
@@ -79,6 +79,20 @@ describe('remediate gives way to a session holding a table it needs', () => {
       expect(out.error.message).toContain(`pid ${holder.pid}`);
     } finally {
       await holder.release();
+    }
+  });
+
+  test('a backend left by an earlier migrate run is named as such, with a hint that does not blame live traffic', async () => {
+    // What a SIGKILLed runner leaves behind until the server notices: a session named like the runner's own.
+    const orphan = await holdUsers(db, 'migrate');
+    try {
+      const run = await runCli(['--database-url', db.url, ...SHIPPED, 'remediate', '--yes', '--lock-timeout', '200ms', '--lock-retries', '1', '--lock-backoff', '100ms']);
+      expect(run.code).toBe(5);
+      expect(run.stderr).toContain(`pid ${orphan.pid} (an orphaned backend of an earlier migrate run (migrate)`);
+      expect(run.stderr).toMatch(/hint: pid \d+ is left over from an earlier migrate run/);
+      expect(run.stderr).not.toMatch(/another application/);
+    } finally {
+      await orphan.release();
     }
   });
 

@@ -11,7 +11,8 @@ const TAG = '$migrate_locks$';
 
 /**
  * The first statement of a unit's transaction: LOCK TABLE for each table of its footprint,
- * in the order given, skipping those that do not exist (yet). The first lock waits under the
+ * in the order given, skipping those that do not exist (yet) and relations that are not
+ * tables (an index a statement renames, a view). The first lock waits under the
  * attempt's lock_timeout while the transaction holds no table lock; all later ones together
  * wait at most half of deadlock_timeout (and no longer than lock_timeout), so while the runner
  * holds a lock and waits for the next it gives way before the server's deadlock check could
@@ -36,7 +37,8 @@ DECLARE
 BEGIN
   IF own_ms > 0 THEN budget_ms := least(own_ms, budget_ms); END IF;
   FOR l IN SELECT * FROM json_to_recordset('${data.replace(/'/g, "''")}'::json) AS x(s text, r text, m text) LOOP
-    CONTINUE WHEN to_regclass(format('%I.%I', l.s, l.r)) IS NULL;
+    -- LOCK TABLE takes tables; an index, sequence or view in the footprint is left to its statement.
+    CONTINUE WHEN NOT coalesce((SELECT c.relkind IN ('r', 'p') FROM pg_class c WHERE c.oid = to_regclass(format('%I.%I', l.s, l.r))), false);
     IF deadline IS NOT NULL THEN
       left_ms := greatest(1, (extract(epoch FROM deadline - clock_timestamp()) * 1000)::int);
       PERFORM set_config('lock_timeout', left_ms || 'ms', true);

@@ -11,6 +11,7 @@ export function planJson(r: PlanResult): unknown {
     mode: r.mode,
     database: r.database,
     server: r.server,
+    preflight: r.preflight,
     units: r.units.map((u) => ({
       name: u.name, kind: u.kind, file: rel(u.file), statements: u.statements, transactional: u.transactional, outside: u.outside, prechecks: u.prechecks, locks: u.locks,
       down: u.down && { ...u.down, file: rel(u.down.file) },
@@ -30,6 +31,7 @@ const outside = (step: { transactional: boolean; outside?: { line: number; reaso
 export function renderPlanText(r: PlanResult, paint: Paint = plain): string {
   const lines = [`migrate plan${r.mode === 'remediate' ? ' --remediate' : ''} on ${r.database}: ${r.ready ? paint('READY', 'green') : paint('BLOCKED', 'red')}`];
   for (const c of r.server) lines.push(`  ${c.ok ? '✓' : '✗'} ${c.check}: ${c.detail}`);
+  for (const c of r.preflight.filter((p) => !r.server.some((x) => x.check === p.name))) lines.push(`  ${c.ok ? '✓' : '✗'} preflight ${c.name}: ${c.detail}`);
   if (r.alreadyApplied.length) lines.push(`  already applied: ${r.alreadyApplied.join(', ')}`);
   if (r.units.length === 0) lines.push('  nothing pending');
   r.units.forEach((u, i) => {
@@ -48,7 +50,7 @@ export function renderPlanText(r: PlanResult, paint: Paint = plain): string {
     lines.push('Findings:');
     for (const f of r.findings) lines.push(`  ${f.severity.padEnd(7)} ${f.rule.padEnd(26)} ${rel(f.file)}:${f.line}  ${f.message}`);
   }
-  lines.push(r.ready ? `${paint('ready', 'green')}: nothing blocks` : `${paint('BLOCKED', 'red')}: ${[r.server.filter((c) => !c.ok).map((c) => `${c.check}: no`).join(', '), r.syntaxErrors.length && `${r.syntaxErrors.length} syntax error(s)`, r.gaps.length && `${r.gaps.length} missing prerequisite(s)`, r.findings.filter((f) => f.severity === 'error').length && `${r.findings.filter((f) => f.severity === 'error').length} error finding(s)`, r.drifted.length && 'drift', r.units.some((u) => u.prechecks.some((c) => !c.ok)) && 'failed prechecks'].filter(Boolean).join(', ')}`);
+  lines.push(r.ready ? `${paint('ready', 'green')}: nothing blocks` : `${paint('BLOCKED', 'red')}: ${[r.server.filter((c) => !c.ok).map((c) => `${c.check}: no`).join(', '), r.preflight.filter((c) => !c.ok && !r.server.some((x) => x.check === c.name)).map((c) => `preflight ${c.name}`).join(', '), r.syntaxErrors.length && `${r.syntaxErrors.length} syntax error(s)`, r.gaps.length && `${r.gaps.length} missing prerequisite(s)`, r.findings.filter((f) => f.severity === 'error').length && `${r.findings.filter((f) => f.severity === 'error').length} error finding(s)`, r.drifted.length && 'drift', r.units.some((u) => u.prechecks.some((c) => !c.ok)) && 'failed prechecks'].filter(Boolean).join(', ')}`);
   if (r.hint) lines.push(`hint: ${r.hint}`);
   return lines.join('\n') + '\n';
 }
@@ -56,6 +58,7 @@ export function renderPlanText(r: PlanResult, paint: Paint = plain): string {
 export function renderPlanMarkdown(r: PlanResult): string {
   const out = [`# Migration plan: ${r.ready ? 'READY' : 'BLOCKED'}`, '', `- Database: \`${r.database}\``, `- Mode: ${r.mode}`, `- Generated: ${new Date().toISOString()}`, ''];
   for (const c of r.server) out.push(`- ${c.check}: ${c.ok ? 'yes' : `**no**: ${c.detail}`}`);
+  for (const c of r.preflight.filter((p) => !r.server.some((x) => x.check === p.name))) out.push(`- preflight ${c.name}: ${c.ok ? 'ok' : '**no**'}: ${cell(c.detail)}`);
   if (r.server.length) out.push('');
   out.push('## Units', '', '| # | unit | kind | statements | transaction | down in a transaction | prechecks |', '|---|---|---|---|---|---|---|');
   r.units.forEach((u, i) => out.push(`| ${i + 1} | ${u.name} | ${u.kind} | ${u.statements} | ${u.transactional ? 'yes' : '**no**'} | ${!u.down ? '(no down)' : u.down.transactional ? 'yes' : '**no**'} | ${u.prechecks.every((c) => c.ok) ? 'ok' : u.prechecks.filter((c) => !c.ok).map((c) => c.check).join(', ')} |`));

@@ -18,6 +18,12 @@ import type { Io, Outcome } from './io';
 import { emit } from './outcome';
 import { json } from '../render/run';
 import { renderPlanMarkdown, renderPlanText, planJson } from './plan-render';
+import { FOOTPRINT_MAX_CHARS, mergeFootprints, stepFootprint } from '../analysis/footprint';
+import type { PreflightCheck } from '../engine/blocking';
+import { NO_RETRY } from '../engine/execute/retry';
+import { namedChecks } from '../engine/preflight-checks';
+import { parseDuration } from './flags';
+import { SEQUENCE_LOCK_DEFAULTS } from './run-flags';
 
 export interface PlanOptions extends CommonOptions {
   /** Plan the remediation sequence (the phases) instead of the migrations folder. */
@@ -44,6 +50,8 @@ export interface PlanResult {
   ready: boolean;
   /** Checks of the server itself, before any unit: it must accept writes. */
   server: CheckResult[];
+  /** The named checks a run makes before its first change (server version, writes, privileges, live locks, extensions). */
+  preflight: PreflightCheck[];
   mode: 'up' | 'remediate';
   database: string;
   units: PlannedUnitDetail[];
@@ -91,10 +99,15 @@ export async function plan(o: PlanOptions): Promise<PlanResult> {
       ...(await roleSwitchCheck(session, units, pending)),
     ];
     const drift = drifted(units, states).map((u) => u.name);
-    const ready = server.every((c) => c.ok) && syntaxErrors.length === 0 && analysis.gaps.length === 0 && drift.length === 0
+    // The live-lock look counts transactions open longer than one attempt of `up`/`remediate` (default --lock-timeout).
+    const small = parsed.filter((p) => !p.up.syntaxError && p.unit.up.text.length <= FOOTPRINT_MAX_CHARS);
+    const tables = mergeFootprints(small.filter((p) => p.unit.transactional).map((p) => stepFootprint(p.up.statements)));
+    const policy = { ...NO_RETRY, lockTimeoutMs: parseDuration(SEQUENCE_LOCK_DEFAULTS.lockTimeout, 'lock-timeout') };
+    const preflight = pending.length ? await namedChecks(session, small.map((p) => p.up.statements), { tables, blocking: { policy, exclude: [] } }) : [];
+    const ready = server.every((c) => c.ok) && preflight.every((c) => c.ok) && syntaxErrors.length === 0 && analysis.gaps.length === 0 && drift.length === 0
       && !findings.some((f) => f.severity === 'error') && details.every((d) => d.prechecks.every((c) => c.ok));
     return {
-      ready, server, mode: o.remediate ? 'remediate' : 'up', database: settings.display, units: details,
+      ready, server, preflight, mode: o.remediate ? 'remediate' : 'up', database: settings.display, units: details,
       alreadyApplied: units.filter((u) => isApplied(states.get(u.name))).map((u) => u.name), drifted: drift,
       gaps: analysis.gaps, findings, syntaxErrors,
       hint: !ready && !o.remediate && analysis.gaps.length > 0 && o.phasesDir

@@ -15,7 +15,8 @@ import { commonOptions, confirmFlags, dryRunFlag, guardFlags, outputFlags, parse
 import type { Io, Outcome } from './io';
 import { runOutcome } from './outcome';
 import { watchRun } from './run-progress';
-import { parseWindowEnd, sequenceFlags, type SequenceArgv } from './run-flags';
+import { lockRetryOf, parseWindowEnd, sequenceFlags, type SequenceArgv } from './run-flags';
+import type { LockRetry } from '../engine/execute/retry';
 import { renderRun } from '../render/run';
 
 export interface RemediateOptions extends CommonOptions {
@@ -25,6 +26,8 @@ export interface RemediateOptions extends CommonOptions {
   dryRun?: boolean;
   /** Refuse to start a unit that cannot finish before this time. */
   windowEnd?: Date;
+  /** --lock-retries, --lock-backoff and the per-attempt --lock-timeout. */
+  lockRetry?: LockRetry;
   /** A rehearsal record (`migrate rehearse --record`): the plan must match it, its durations feed windowEnd. */
   rehearsal?: string;
   rehearsalMaxAgeMs?: number;
@@ -62,7 +65,7 @@ export async function remediate(o: RemediateOptions): Promise<RemediateResult> {
     }));
     const result = await runSequence({
       session, log: o.log, runId, lockWaits, interrupt: o.interrupt, progress: o.progress, sendAhead, runLock, reopen, units, to: o.to, skip: o.skip, singleTransaction: o.singleTransaction, dryRun: o.dryRun, confirm,
-      windowEnd: o.windowEnd, estimateMs: record ? estimates(record) : undefined,
+      windowEnd: o.windowEnd, lockRetry: o.lockRetry, estimateMs: record ? estimates(record) : undefined,
       afterAll: async (s, scope) => {
         postVerification = await postVerify(s, scope);
         if (!postVerification.ok) {
@@ -109,6 +112,7 @@ export async function handler(a: RemediateArgv, io: Io): Promise<Outcome> {
     dryRun: a['dry-run'],
     confirm: confirmation('remediate', a, io),
     windowEnd: a['window-end'] === undefined ? undefined : parseWindowEnd(a['window-end']),
+    lockRetry: lockRetryOf(a),
     rehearsal: a.rehearsal,
     rehearsalMaxAgeMs: parseDuration(a['rehearsal-max-age'], 'rehearsal-max-age'),
   }), (r, format) => renderRun('migrate remediate', r, format, { postVerification: r.postVerification, warnings: r.warnings }, r.warnings, watch.paint), watch.finish);

@@ -7,20 +7,23 @@ import { commonOptions, dryRunFlag, guardFlags, outputFlags, type DryRunArgv, ty
 import type { Io, Outcome } from './io';
 import { runOutcome } from './outcome';
 import { watchRun } from './run-progress';
-import { parseWindowEnd, sequenceFlags, type SequenceArgv } from './run-flags';
+import { lockRetryOf, parseWindowEnd, sequenceFlags, type SequenceArgv } from './run-flags';
+import type { LockRetry } from '../engine/execute/retry';
 
 export interface UpOptions extends CommonOptions {
   target?: string;
   dryRun?: boolean;
   singleTransaction?: boolean;
   windowEnd?: Date;
+  /** --lock-retries, --lock-backoff and the per-attempt --lock-timeout. */
+  lockRetry?: LockRetry;
 }
 
 /** `migrate up [TARGET]`: pending migrations from the migrations folder, in order. Never asks: pipelines run it. */
 export async function up(o: UpOptions): Promise<SequenceResult> {
   const units = migrationUnits(o);
   return withLockedDatabase(o, 'up', ({ session, runId, lockWaits, sendAhead, runLock, reopen }) =>
-    runSequence({ session, log: o.log, runId, lockWaits, interrupt: o.interrupt, progress: o.progress, sendAhead, runLock, reopen, units, to: o.target, dryRun: o.dryRun, singleTransaction: o.singleTransaction, windowEnd: o.windowEnd }),
+    runSequence({ session, log: o.log, runId, lockWaits, interrupt: o.interrupt, progress: o.progress, sendAhead, runLock, reopen, units, to: o.target, dryRun: o.dryRun, singleTransaction: o.singleTransaction, windowEnd: o.windowEnd, lockRetry: o.lockRetry }),
   );
 }
 
@@ -42,5 +45,6 @@ export async function handler(a: UpArgv, io: Io): Promise<Outcome> {
     dryRun: a['dry-run'],
     singleTransaction: a['single-transaction'],
     windowEnd: a['window-end'] === undefined ? undefined : parseWindowEnd(a['window-end']),
+    lockRetry: lockRetryOf(a),
   }), (r, format) => renderRun('migrate up', r, format, {}, [], watch.paint), watch.finish);
 }

@@ -5,6 +5,7 @@ import type { Unit, UnitFile } from './units';
 
 const LOCK_NOT_AVAILABLE = '55P03';
 const QUERY_CANCELED = '57014';
+const DEADLOCK = '40P01';
 /** Raised by migrate.hold_run_lock (history-guard.sql). */
 const RUN_LOCK_LOST = 'MGLCK';
 
@@ -21,11 +22,12 @@ export function toUnitFailed(unit: Unit, direction: 'up' | 'down' | 'verify', fi
   const lost = lockLostIn(err);
   if (lost) return lost;
   const code = (err as { code?: string }).code;
-  const lockTimeout = code === LOCK_NOT_AVAILABLE;
+  // A lock it could not have in time, or a deadlock it lost: what --lock-retries gives way to.
+  const lockConflict = code === LOCK_NOT_AVAILABLE || code === DEADLOCK;
   return new UnitFailedError(unit.name, direction, serverErrorPosition(err, file.text, file.path), serverErrorMessage(err), {
     cause: err,
-    exitCode: lockTimeout ? ExitCode.locked : ExitCode.unitFailed,
-    hint: lockTimeout ? 'a lock could not be had within --lock-timeout: live traffic holds it; retry in a quieter moment or raise --lock-timeout' : hint,
+    exitCode: lockConflict ? ExitCode.locked : ExitCode.unitFailed,
+    hint: lockConflict ? 'a lock could not be had within --lock-timeout in any of its attempts (--lock-retries): another session holds it; retry in a quieter moment, or raise --lock-retries / --lock-backoff' : hint,
   });
 }
 

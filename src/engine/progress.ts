@@ -28,6 +28,8 @@ export type ProgressEvent =
   /** Sent when what the unit waits on changes (polled while it runs). */
   | { type: 'unit-activity'; unit: string; waitingOn: WaitingOn }
   | { type: 'unit-end'; unit: string; index: number; total: number; result: UnitResult }
+  /** The attempt gave way (lock timeout or deadlock), was rolled back, and is tried again after `retryInMs`. */
+  | { type: 'unit-retry'; unit: string; attempt: number; reason: string; retryInMs: number }
   /** After an interrupt: the running statement of `unit` was cancelled on the server. */
   | { type: 'cancel'; unit: string; pid: number };
 

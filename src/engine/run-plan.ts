@@ -1,3 +1,8 @@
+import { FOOTPRINT_MAX_CHARS, mergeFootprints, stepFootprint } from '../analysis/footprint';
+import { parseSql } from '../analysis/parse';
+import type { LockRequest, ParsedStatement } from '../analysis/types';
+import type { PreflightCheck } from './blocking';
+import { namedChecks, refuseFailedChecks } from './preflight-checks';
 import type { Session } from '../db/session';
 import { BlockedError, UsageError } from '../errors';
 import { failed, type CheckResult } from '../verify/checks';
@@ -36,6 +41,12 @@ export interface RunPlan {
   toRun: RunItem[];
   /** The units in scope that are not skipped (what a post-verification looks at). */
   covered: Unit[];
+  /** Per unit to run, the table locks its transaction takes up front (sorted by table). */
+  footprints: Map<string, LockRequest[]>;
+  /** All of them: the tables the run will lock, each with the strongest mode any unit takes. */
+  tables: LockRequest[];
+  /** The named checks before the first change that passed (a failing one refuses the run). */
+  preflight: PreflightCheck[];
 }
 
 export interface PlanOptions {
@@ -119,5 +130,25 @@ export async function checkPlan(session: Session, draft: DraftPlan): Promise<Run
   if (blocked.length > 0) {
     throw new BlockedError(`prechecks failed for ${new Set(blocked.map((b) => b.split(':')[0])).size} unit(s); nothing was changed`, 'fix the environment as listed, then run again', blocked);
   }
-  return { mode: draft.mode, steps, toRun, covered: draft.covered };
+  const parsed = await parsedUpSteps(toRun.map((i) => i.unit));
+  const checks = toRun.length ? await namedChecks(session, [...parsed.values()]) : [];
+  refuseFailedChecks(checks);
+  const footprints = new Map<string, LockRequest[]>();
+  for (const { unit } of toRun) {
+    const statements = parsed.get(unit.name);
+    if (unit.transactional && statements) footprints.set(unit.name, stepFootprint(statements).filter((l) => !l.table.startsWith('pg_temp.')));
+  }
+  return { mode: draft.mode, steps, toRun, covered: draft.covered, footprints, tables: mergeFootprints([...footprints.values()]), preflight: checks };
+}
+
+
+/** Each unit's parsed up step (for its footprint and the privileges it needs); a data load above the limit is left out. */
+async function parsedUpSteps(units: Unit[]): Promise<Map<string, ParsedStatement[]>> {
+  const out = new Map<string, ParsedStatement[]>();
+  for (const u of units) {
+    if (u.up.text.length > FOOTPRINT_MAX_CHARS) continue;
+    const r = await parseSql(u.up.path, u.up.text);
+    if (r.ok) out.set(u.name, r.statements);
+  }
+  return out;
 }

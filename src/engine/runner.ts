@@ -1,6 +1,7 @@
 import { describeDiff, diffFingerprints, fingerprint, isEmptyDiff, pick, type Fingerprint } from '../db/fingerprint';
 import { RollbackSignal, type PipelineStep, type Session } from '../db/session';
 import { InterruptedError, MigrateError, UnitFailedError } from '../errors';
+import { lockTablesStep, type TableLock } from '../db/table-locks';
 import type { Logger } from '../log';
 import { failed, summarize, type CheckResult } from '../verify/checks';
 import { checkAbsent } from '../verify/expectations';
@@ -32,8 +33,10 @@ export interface UnitResult {
   reason?: string;
   checks?: CheckResult[];
   error?: string;
-  /** Time the unit spent waiting for table locks held by other sessions. */
+  /** Time the unit spent waiting for table locks held by other sessions, over all its attempts. */
   lockWaitMs?: number;
+  /** How many times the unit was tried: more than 1 when it gave way to live traffic and was retried. */
+  attempts?: number;
   /** Rollback only: the schema equals the pre-apply schema, outside and inside the unit's footprint. */
   schemaEqualsBefore?: boolean;
 }
@@ -48,6 +51,20 @@ export interface RunContext {
   guard?: PipelineStep;
   /** Ctrl-C / SIGTERM: a unit whose statement it cancelled fails as interrupted, not as its SQL. */
   interrupt?: Interrupt;
+  /** The tables a unit's transaction locks up front, in order (RunPlan.footprints). */
+  footprint?: (unit: Unit) => readonly TableLock[];
+  /** This attempt's failure will be retried: it books no `failed` row (see execute/context.ts attempt). */
+  willRetry?: (err: unknown) => boolean;
+  /** The earlier attempts of this unit that gave way: stored in the detail of its final row. */
+  retried?: readonly RetriedAttempt[];
+}
+
+/** An attempt that could not get its locks (or lost a deadlock), was rolled back and retried. */
+export interface RetriedAttempt {
+  error: string;
+  code: string;
+  durationMs: number;
+  lockWaitMs?: number;
 }
 
 /** Stored with the "applied" row of a unit that can be rolled back: the proof material for its rollback. */
@@ -69,17 +86,29 @@ export function isOneTrip(unit: Unit): boolean {
  * figure as its "failed" row). asMigrateError finds the error itself through the cause.
  */
 export class AttemptFailed extends Error {
+  /** How many times the unit was tried, when it was retried (execute/context.ts attempt). */
+  attempts?: number;
+
   constructor(readonly error: unknown, readonly durationMs: number) {
     super((error as Error)?.message ?? String(error), { cause: error });
   }
 }
 
+function attemptFailedIn(err: unknown): AttemptFailed | undefined {
+  for (let e = err as { cause?: unknown } | undefined; e; e = e.cause as { cause?: unknown } | undefined) {
+    if (e instanceof AttemptFailed) return e;
+  }
+  return undefined;
+}
+
 /** The duration of a failed attempt, from what a run caught (umzug wraps what a unit threw). */
 export function failedAttemptMs(err: unknown): number {
-  for (let e = err as { cause?: unknown } | undefined; e; e = e.cause as { cause?: unknown } | undefined) {
-    if (e instanceof AttemptFailed) return e.durationMs;
-  }
-  return 0;
+  return attemptFailedIn(err)?.durationMs ?? 0;
+}
+
+/** How many attempts a unit that failed had, when that is known. */
+export function failedAttempts(err: unknown): number | undefined {
+  return attemptFailedIn(err)?.attempts;
 }
 
 /**
@@ -93,6 +122,20 @@ function guardSteps(ctx: RunContext): PipelineStep[] {
 /** Runs the run-lock check in `tx`, a transaction opened on ctx.session, just before its COMMIT. */
 export async function guardCommit(ctx: RunContext, tx: Session): Promise<void> {
   for (const g of guardSteps(ctx)) await tx.query(g.query!, g.params);
+}
+
+/**
+ * The unit's lock footprint, taken first in its own transaction (db/table-locks.ts); inside an
+ * enclosing transaction the executor took the whole run's footprint up front instead.
+ */
+function lockSteps(ctx: RunContext, unit: Unit): PipelineStep[] {
+  const step = !ctx.session.inTransaction && unit.transactional ? lockTablesStep(ctx.footprint?.(unit) ?? []) : undefined;
+  return step ? [step] : [];
+}
+
+/** What the final row of a unit that was retried says of its earlier attempts. */
+function retriedDetail(ctx: RunContext): { retried?: readonly RetriedAttempt[] } {
+  return ctx.retried?.length ? { retried: ctx.retried } : {};
 }
 
 /** Inside an enclosing transaction a unit is a savepoint and marks its own start (History.unitStartStep). */
@@ -121,8 +164,9 @@ export function sendUnit(ctx: RunContext, unit: Unit, precheck: CheckResult[], a
   const steps: PipelineStep[] = [
     ...startSteps(ctx),
     ...(after ? [History.requireAppliedStep(ctx.runId, after)] : []),
+    ...lockSteps(ctx, unit),
     { script: unit.up.text, file: unit.up.path },
-    History.recordStep({ runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'applied', checksum: unit.checksum, precheck }),
+    History.recordStep({ runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'applied', checksum: unit.checksum, precheck, detail: ctx.retried?.length ? retriedDetail(ctx) : undefined }),
     ...guardSteps(ctx),
   ];
   const done = ctx.session.atomic(steps);
@@ -172,6 +216,9 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
     }
     const run = async (s: Session) => {
       await markStart(ctx, s);
+      for (const step of lockSteps(ctx, unit)) await s.script(step.script!, step.file!).catch((err) => {
+        throw toUnitFailed(unit, 'up', { path: step.file!, text: step.script! }, err);
+      });
       const before = unit.down ? await fingerprint(s) : undefined;
       if (!unit.transactional) {
         // No transaction to refuse its COMMIT: the lock is checked before each statement instead.
@@ -187,10 +234,10 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
       if (failed(checks).length > 0) {
         throw new UnitFailedError(unit.name, 'verify', { file: unit.verify?.path ?? unit.up.path }, `verify failed: ${summarize(checks)}`);
       }
-      let detail: ApplyDetail | undefined;
+      let detail: (ApplyDetail & { retried?: readonly RetriedAttempt[] }) | { retried?: readonly RetriedAttempt[] } | undefined = ctx.retried?.length ? retriedDetail(ctx) : undefined;
       if (before) {
         const d = diffFingerprints(before, await fingerprint(s));
-        detail = { before, footprint: [...d.added, ...d.removed, ...d.changed] };
+        detail = { before, footprint: [...d.added, ...d.removed, ...d.changed], ...retriedDetail(ctx) };
       }
       // Outside a transaction there is no server-side start to measure from: the runner's clock.
       const common = { runId: ctx.runId, unit: unit.name, kind: unit.kind, checksum: unit.checksum, durationMs: unit.transactional ? undefined : elapsed() };
@@ -301,11 +348,15 @@ export async function rollbackUnit(ctx: RunContext, unit: Unit, stored: ApplyDet
 }
 
 async function recordFailure(ctx: RunContext, unit: Unit, err: unknown, durationMs: number, direction: 'up' | 'down' = 'up'): Promise<void> {
+  if (ctx.willRetry?.(err)) {
+    ctx.log.warn({ runId: ctx.runId, unit: unit.name, durationMs }, (err as Error).message);
+    return;
+  }
   ctx.log.error({ runId: ctx.runId, unit: unit.name, durationMs }, (err as Error).message);
   if (!ctx.recordFailures || ctx.session.inTransaction) return;
   const message = err instanceof MigrateError ? err.message : String((err as Error).message ?? err);
   const interrupted = err instanceof InterruptedError ? { interrupted: ctx.interrupt?.reason } : {};
-  await History.record(ctx.session, { runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'failed', checksum: unit.checksum, durationMs, detail: { direction, error: message, ...interrupted } })
+  await History.record(ctx.session, { runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'failed', checksum: unit.checksum, durationMs, detail: { direction, error: message, ...interrupted, ...retriedDetail(ctx) } })
     .catch((e) => ctx.log.warn({ unit: unit.name }, `could not record the failure in the history: ${(e as Error).message}`));
 }
 

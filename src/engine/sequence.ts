@@ -1,5 +1,7 @@
 import type { Session } from '../db/session';
-import { MigrateError } from '../errors';
+import { asMigrateError, MigrateError } from '../errors';
+import { awaitNoBlockers, namedLockFailure, type PreflightCheck } from './blocking';
+import { NO_RETRY, type LockRetry } from './execute/retry';
 import type { Logger } from '../log';
 import { execute } from './execute';
 import { History } from './history';
@@ -35,6 +37,8 @@ export interface SequenceOptions extends PlanOptions {
   interrupt?: Interrupt;
   /** Told as each unit starts and ends. */
   progress?: ProgressSink;
+  /** How units give way to live traffic (and how long the run waits for a blocker before its first change). */
+  lockRetry?: LockRetry;
 }
 
 export interface SequenceResult {
@@ -43,6 +47,8 @@ export interface SequenceResult {
   runId: string;
   units: UnitResult[];
   plan: PlannedUnit[];
+  /** The named checks before the first change. */
+  preflight: PreflightCheck[];
   error?: MigrateError;
 }
 
@@ -56,16 +62,22 @@ export async function runSequence(o: SequenceOptions): Promise<SequenceResult> {
   if (plan.toRun.length > 0 && o.confirm && !(await o.confirm(plan.steps))) {
     throw new MigrateError('declined at the prompt; nothing was changed', 3);
   }
+  const policy = o.lockRetry ?? NO_RETRY;
+  const blocking = { policy, exclude: [o.session.connection.backend.pid, ...(o.runLock ? [o.runLock.pid] : [])], log: o.log, interrupt: o.interrupt };
+  // Just before the first change: a session in the way of the footprint is waited for, within the retry bound.
+  const preflight = plan.toRun.length > 0 ? [...plan.preflight, await awaitNoBlockers(o.session, plan.tables, blocking)] : [];
+  const footprint = (u: Unit) => plan.footprints.get(u.name) ?? [];
   const { results, error } = await execute(plan, {
     session: o.session, runId: o.runId, log: o.log, recordFailures: plan.mode === 'one-by-one' || plan.mode === 'pipelined',
     guard: o.runLock?.guard, reopen: o.reopen, interrupt: o.interrupt, progress: o.progress,
     // A lost lock or an interrupt: either way no unit may start.
     lockLost: () => o.runLock?.lost() ?? o.interrupt?.error(),
     lockWaits: o.lockWaits, windowEnd: o.windowEnd, estimateMs: o.estimateMs, afterAll: o.afterAll,
+    footprint, lockRetry: policy, nameBlockers: (u, err, attempts) => namedLockFailure(o.session, footprint(u), asMigrateError(err), attempts, blocking),
   });
   const resultOf = new Map(results.map((r) => [r.name, r]));
   const units = plan.steps
     .map((p): UnitResult | undefined => (p.action === 'skip' ? { name: p.name, kind: p.kind, action: 'skipped', durationMs: 0, reason: p.reason } : resultOf.get(p.name)))
     .filter((r): r is UnitResult => !!r);
-  return { ok: !error, dryRun: !!o.dryRun, runId: o.runId, units, plan: plan.steps, error };
+  return { ok: !error, dryRun: !!o.dryRun, runId: o.runId, units, plan: plan.steps, preflight, error };
 }

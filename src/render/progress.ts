@@ -36,6 +36,8 @@ interface UnitState {
   waitingOn?: WaitingOn;
   /** When waitingOn was seen (its ages are as of then). */
   seenAt?: number;
+  /** The last attempt that gave way, while the unit is tried again. */
+  retry?: string;
 }
 
 /** Time of day in UTC, saying so. */
@@ -79,6 +81,7 @@ class Progress {
     if (!u) return undefined;
     if (e.type === 'unit-start') Object.assign(u, { state: 'running', started: Date.now(), waitingOn: undefined });
     else if (e.type === 'unit-activity') Object.assign(u, { waitingOn: e.waitingOn, seenAt: Date.now() });
+    else if (e.type === 'unit-retry') Object.assign(u, { waitingOn: undefined, retry: `attempt ${e.attempt} gave way (${e.reason}), rolled back; again in ${duration(e.retryInMs)}` });
     else if (e.type === 'unit-end') Object.assign(u, { state: e.result.action, durationMs: e.result.durationMs, detail: e.result.error ?? e.result.reason, waitingOn: undefined });
     return u;
   }
@@ -132,6 +135,8 @@ export function plainProgress(out: NodeJS.WritableStream, o: ViewOptions): Progr
       timers.set(u.name, setTimeout(() => sayWait(u), waitAfter).unref());
     } else if (e.type === 'unit-activity') {
       if (p.elapsed(u) >= waitAfter) sayWait(u);
+    } else if (e.type === 'unit-retry') {
+      line(`${p.tag(u)} ${fit(u.name, 30)}  ${u.retry}`);
     } else if (e.type === 'unit-end') {
       clearTimeout(timers.get(u.name));
       line(`${p.tag(u)} ${fit(u.name, 30)}  ${paintAction(p.word(u), u.state, o.paint)} ${duration(p.elapsed(u))}${u.detail ? `: ${u.detail}` : ''}`);
@@ -171,6 +176,7 @@ export function liveProgress(out: NodeJS.WritableStream, o: ViewOptions): Progre
       // At most 2 + 2 + 9 + 30 + 12 + 8 columns: fits 80 as it is; only the word is coloured.
       lines.push(`  ${MARK[u.state] ?? ' '} ${p.tag(u)} ${fit(u.name, 30).padEnd(width)} ${paintAction(word.padEnd(11), u.state, o.paint)} ${time}`.trimEnd());
       if (u.state === 'running' && u.waitingOn && p.elapsed(u) >= waitAfter) lines.push(fit(`      ${p.waiting(u)}`, o.width));
+      else if (u.state === 'running' && u.retry) lines.push(fit(`      ${u.retry}`, o.width));
     }
     const below = p.units.length - from - shown.length;
     if (below > 0) lines.push(p.o.paint(`  … ${below} more`, 'dim'));

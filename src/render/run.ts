@@ -9,6 +9,8 @@ export interface RunResult {
   dryRun: boolean;
   runId: string;
   units: UnitResult[];
+  /** The named checks before the first change (engine/blocking.ts PreflightCheck). */
+  preflight?: Array<{ name: string; ok: boolean; detail: string }>;
   error?: MigrateError;
 }
 
@@ -23,14 +25,14 @@ export function errorJson(e: MigrateError): { message: string; exitCode: number;
 /** One unit of the run shape, plus extra keys. */
 export function unitJson(u: UnitResult, withChecks = false): unknown {
   return {
-    name: u.name, kind: u.kind, action: u.action, durationMs: u.durationMs, lockWaitMs: u.lockWaitMs, reason: u.reason, error: u.error,
+    name: u.name, kind: u.kind, action: u.action, durationMs: u.durationMs, lockWaitMs: u.lockWaitMs, attempts: u.attempts, reason: u.reason, error: u.error,
     schemaEqualsBefore: u.schemaEqualsBefore, ...(withChecks ? { checks: u.checks } : {}),
   };
 }
 
 /** `{"ok","dryRun","runId","units":[…],"error"}` and whatever a command adds. */
 export function runJson(r: RunResult, extra: Record<string, unknown> = {}, withChecks = false): unknown {
-  return { ok: r.ok, dryRun: r.dryRun, runId: r.runId, units: r.units.map((u) => unitJson(u, withChecks)), ...extra, error: r.error ? errorJson(r.error) : undefined };
+  return { ok: r.ok, dryRun: r.dryRun, runId: r.runId, units: r.units.map((u) => unitJson(u, withChecks)), preflight: r.preflight, ...extra, error: r.error ? errorJson(r.error) : undefined };
 }
 
 /** A run refused before its first unit (lock, dependants, data loss, unknown unit, connection). */
@@ -50,7 +52,9 @@ export function renderUnitLines(units: readonly UnitResult[], dryRun: boolean): 
   const width = Math.max(10, ...units.map((u) => u.name.length));
   return units.map((u) => {
     const extra = u.error ?? u.reason ?? (u.schemaEqualsBefore === false ? 'schema differs from before apply outside this unit' : '');
-    const waited = u.lockWaitMs ? ` (waited ${u.lockWaitMs} ms for locks)` : '';
+    const tries = (u.attempts ?? 1) > 1 ? `attempt ${u.attempts}` : '';
+    const waits = u.lockWaitMs ? `waited ${u.lockWaitMs} ms for locks` : '';
+    const waited = tries || waits ? ` (${[tries, waits].filter(Boolean).join(', ')})` : '';
     return `  ${MARK[u.action]} ${actionWord(u, dryRun).padEnd(15)} ${u.name.padEnd(width)} ${String(u.durationMs).padStart(6)} ms${waited}${extra ? `  ${extra}` : ''}`;
   });
 }
@@ -65,7 +69,8 @@ function summary(r: RunResult): string {
 export function renderRunText(title: string, r: RunResult, more: string[] = [], paint: Paint = plain): string {
   const head = `${title}${r.dryRun ? ' (DRY RUN: everything was rolled back)' : ''}  run ${r.runId}`;
   const outcome = r.ok ? paint(r.dryRun ? 'dry run succeeded, nothing was changed' : 'done', 'green') : paint(r.units.length === 0 ? 'REFUSED: nothing was changed' : 'FAILED', 'red');
-  return [head, ...renderUnitLines(r.units, r.dryRun), ...more, `${outcome}: ${summary(r)}  run ${r.runId}`].join('\n') + '\n';
+  const checks = (r.preflight ?? []).map((c) => `  ${c.ok ? '✓' : paint('✗', 'red')} preflight ${c.name}: ${c.detail}`);
+  return [head, ...checks, ...renderUnitLines(r.units, r.dryRun), ...more, `${outcome}: ${summary(r)}  run ${r.runId}`].join('\n') + '\n';
 }
 
 

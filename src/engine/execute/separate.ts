@@ -38,7 +38,13 @@ async function separately(plan: RunPlan, ctx: ExecContext, sendAhead: boolean): 
         sent ??= sendUnit(ctx, item.unit, item.precheck);
         ahead = sendUnit(ctx, next.unit, next.precheck, item.unit.name);
       }
-      return attempt(ctx, item, sent);
+      const result = await attempt(ctx, item, sent);
+      // The unit sent after it required its first attempt's COMMIT, which did not happen: it aborted unrun.
+      if (ahead && (result.attempts ?? 1) > 1) {
+        await ahead.done.catch(() => undefined);
+        ahead = undefined;
+      }
+      return result;
     }, ctx.progress);
     if (ctx.afterAll) await ctx.afterAll(ctx.session, plan.covered);
     return { results };

@@ -2,7 +2,10 @@ import { RollbackSignal } from '../../db/session';
 import { asMigrateError, ConnectionLostError, ExitCode } from '../../errors';
 import { History } from '../history';
 import type { RunItem, RunPlan } from '../run-plan';
+import { lockTablesStep } from '../../db/table-locks';
+import { toUnitFailed } from '../failure';
 import { guardCommit, type UnitResult } from '../runner';
+import { backoffMs, lockConflictCode, NO_RETRY, sleep } from './retry';
 import { afterLoss, fromHistory, recordLost } from './after-loss';
 import { attempt, inOrder, notRun, stoppedAt, type ExecContext, type Outcome } from './context';
 
@@ -25,10 +28,33 @@ export function dryRun(plan: RunPlan, ctx: ExecContext): Promise<Outcome> {
 }
 
 async function together(plan: RunPlan, ctx: ExecContext, rollBack: boolean): Promise<Outcome> {
+  const policy = ctx.lockRetry ?? NO_RETRY;
+  for (let n = 1; ; n++) {
+    const outcome = await once(plan, ctx, rollBack, (err) => n <= policy.retries && !!lockConflictCode(err) && !ctx.session.connection.lost);
+    if (outcome !== RETRY) return outcome;
+    const pause = backoffMs(policy, n);
+    ctx.log.warn({ runId: ctx.runId, attempt: n, retryInMs: pause }, `the single transaction gave way to live traffic (attempt ${n}), rolled back whole; trying it again in ${pause} ms`);
+    await sleep(pause);
+  }
+}
+
+const RETRY = Symbol('retry');
+
+/**
+ * One try of the whole transaction. It first takes the footprint of every unit (those tables
+ * that exist), in one order, so it never holds a unit's locks while waiting for a later
+ * one's; a lock timeout or deadlock rolls all of it back, and `retry` says whether to try
+ * the whole transaction again (nothing is booked for a try that is retried).
+ */
+async function once(plan: RunPlan, ctx: ExecContext, rollBack: boolean, retry: (err: unknown) => boolean): Promise<Outcome | typeof RETRY> {
   const { toRun } = plan;
   const results: UnitResult[] = [];
+  const locks = lockTablesStep(plan.tables);
   try {
     await ctx.session.transaction(async (tx) => {
+      if (locks && toRun[0]) await tx.script(locks.script!, locks.file!).catch((err) => {
+        throw toUnitFailed(toRun[0].unit, 'up', { path: locks.file!, text: locks.script! }, err);
+      });
       const inner: ExecContext = { ...ctx, session: tx, recordFailures: false };
       await inOrder(toRun, results, (item) => attempt(inner, item), ctx.progress);
       if (ctx.afterAll) await ctx.afterAll(tx, plan.covered);
@@ -39,6 +65,7 @@ async function together(plan: RunPlan, ctx: ExecContext, rollBack: boolean): Pro
   } catch (err) {
     const current = toRun[results.length];
     if (ctx.session.connection.lost) return rollBack ? lostDryRun(ctx, toRun, results, err) : lostDuring(ctx, toRun, results, err);
+    if (retry(err)) return RETRY;
     const error = asMigrateError(err);
     if (!current) return { results: rollBack ? results : rolledBack(results), error };
     const failed = stoppedAt(current, err);

@@ -1,0 +1,61 @@
+import { statementDeps } from './dependencies';
+import { lockFootprint } from './locks';
+import { schemaName } from './names';
+import type { LockRequest, ParsedStatement } from './types';
+
+/** A privilege the connected user needs for what a plan does, on an object that exists before it. */
+export interface PrivilegeNeed {
+  on: 'table' | 'schema' | 'database';
+  /** Schema-qualified for a table; the schema's name; '' for the current database. */
+  name: string;
+  /** A table privilege (INSERT, REFERENCES, …), CREATE on a schema or the database, or OWNER (ALTER, CREATE INDEX, DROP…). */
+  privilege: string;
+  /** Why, e.g. "ALTER TABLE ADD COLUMN" or "foreign key from new table public.x". */
+  why: string;
+}
+
+/** What a table lock's reason says the statement needs there (analysis/locks.ts reasons). */
+function tableNeed(l: LockRequest): string {
+  const r = l.reason;
+  if (r === 'INSERT' || r === 'UPDATE' || r === 'DELETE' || r === 'TRUNCATE') return r;
+  if (r.startsWith('foreign key')) return 'REFERENCES';
+  if (r.startsWith('CREATE TRIGGER')) return 'TRIGGER';
+  if (r.startsWith('read by') || r === 'SELECT' || r.startsWith('referenced by') || r.includes('(LIKE it)') || r.startsWith('SELECT …')) return 'SELECT';
+  if (r === 'MERGE') return 'UPDATE';
+  return 'OWNER';
+}
+
+/**
+ * The privileges a sequence of steps needs, in order: on each table it locks that it did not
+ * create itself, the privilege that lock's statement needs; CREATE on each schema it creates
+ * objects in (unless it creates the schema too); CREATE on the database for a new schema.
+ * What objects the steps create are left to the caller to tell apart from existing ones.
+ */
+export function privilegeNeeds(steps: ReadonlyArray<readonly ParsedStatement[]>): PrivilegeNeed[] {
+  const created = new Set<string>();
+  const createdSchemas = new Set<string>();
+  const out = new Map<string, PrivilegeNeed>();
+  const add = (n: PrivilegeNeed) => out.has(`${n.on}:${n.name}:${n.privilege}`) || out.set(`${n.on}:${n.name}:${n.privilege}`, n);
+  for (const statements of steps) {
+    for (const st of statements) {
+      for (const l of lockFootprint(st)) if (!created.has(l.table) && !l.table.startsWith('pg_temp.')) add({ on: 'table', name: l.table, privilege: tableNeed(l), why: l.reason });
+      for (const c of statementDeps(st).creates) {
+        if (c.kind === 'schema') {
+          createdSchemas.add(c.name);
+          add({ on: 'database', name: '', privilege: 'CREATE', why: `CREATE SCHEMA ${c.name}` });
+        } else if (c.kind === 'relation' || c.kind === 'function' || c.kind === 'type') {
+          if (c.kind === 'relation') created.add(c.name);
+          const schema = schemaName(c.name);
+          if (schema && schema !== 'pg_temp' && !createdSchemas.has(schema)) add({ on: 'schema', name: schema, privilege: 'CREATE', why: `creates ${c.kind} ${c.name}` });
+        }
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+/** The extensions the steps create (CREATE EXTENSION), by name. */
+export function extensionsCreated(steps: ReadonlyArray<readonly ParsedStatement[]>): string[] {
+  const names = steps.flat().map((st) => st.node?.CreateExtensionStmt?.extname).filter((n): n is string => typeof n === 'string');
+  return [...new Set(names)];
+}

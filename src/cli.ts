@@ -29,7 +29,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false);
   for (const c of COMMANDS) {
-    cli.command(c.command, c.describe, (y) => c.load().builder(y), (a) => {
+    cli.command(c.command, c.describe, (y) => c.load().builder(y).example(c.examples.map(([cmd, what]) => [cmd, what])), (a) => {
       run = () => c.load().handler(a, io);
     });
   }

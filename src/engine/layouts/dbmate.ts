@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { UsageError } from '../../errors';
 import type { Unit, UnitFile } from '../units';
-import { extras, extraStem, migrationUnit, refuseOrphanExtras, STEM, upOf } from './stem';
+import { extras, extraStem, migrationUnit, nextSequence, refuseOrphanExtras, STEM, timestampOf, upOf } from './stem';
 import type { Folder, FolderEntry, Layout } from './types';
 
 const UP = /^--\s*migrate:up\b.*$/m;
@@ -50,6 +50,8 @@ export const dbmate: Layout = {
     refuseOrphanExtras(folder, stems, (s) => `${s}.sql`);
     return units;
   },
+  // dbmate new names files by the time.
+  nextVersion: (highest, now) => nextSequence(highest?.version, now, timestampOf(now)),
   scaffold(dir, version, name) {
     return [{ path: path.join(dir, `${version}_${name}.sql`), text: '-- migrate:up\n\n\n-- migrate:down\n\n' }];
   },

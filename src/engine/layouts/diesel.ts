@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { UsageError } from '../../errors';
 import type { Unit } from '../units';
-import { extras, fileIfPresent, migrationUnit } from './stem';
+import { extras, fileIfPresent, migrationUnit, nextSequence, timestampOf } from './stem';
 import type { Folder, FolderEntry, Layout } from './types';
 
 /** `2023-01-01-120000_create_users/` or `00000000000000_diesel_initial_setup/`: diesel keeps the digits as the version. */
@@ -23,6 +23,14 @@ export const diesel: Layout = {
         down: fileIfPresent(inner, 'down.sql'), aliases: m[1] === version ? [] : [m[1]], more: extras(inner, ''),
       });
     });
+  },
+  /** diesel generate names folders by the time, as 2024-01-31-120000; a folder numbered 0001, 0002 goes on counting. */
+  nextVersion(highest, now) {
+    const stamp = timestampOf(now);
+    const dashed = `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}-${stamp.slice(8)}`;
+    const written = highest?.name.slice(0, highest.name.indexOf('_'));
+    if (written === undefined || written.includes('-')) return dashed;
+    return nextSequence(written, now, dashed);
   },
   scaffold(dir, version, name) {
     const sub = path.join(dir, `${version}_${name}`);

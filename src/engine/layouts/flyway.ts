@@ -54,6 +54,13 @@ export const flyway: Layout = {
     refuseOrphanExtras(folder, stems, (s) => `${s}.sql`);
     return units;
   },
+  /** The last part of the highest version + 1: V1.2 → V1.3, V7 → V8. */
+  nextVersion(highest) {
+    if (highest === undefined) return '1';
+    const parts = highest.version!.split('.');
+    parts[parts.length - 1] = String(Number(parts[parts.length - 1]) + 1);
+    return parts.join('.');
+  },
   scaffold(dir, version, name) {
     return [
       { path: path.join(dir, `V${version}__${name}.sql`), text: `-- V${version}: the change\n` },

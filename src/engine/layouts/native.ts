@@ -1,5 +1,5 @@
 import { isDbmateFile } from './dbmate';
-import { readPairs, scaffoldPair, STEM } from './stem';
+import { nextSequence, readPairs, scaffoldPair, STEM } from './stem';
 import type { Folder, FolderEntry, Layout } from './types';
 
 /** This runner's layout: `NNNN_name.sql`, with `NNNN_name.down.sql` and the extras beside it. */
@@ -13,5 +13,6 @@ export const native: Layout = {
     return STEM.test(base) && !base.endsWith('.up') && !isDbmateFile(folder.text(e.name));
   },
   read: (folder) => readPairs(folder, '.sql'),
+  nextVersion: (highest, now) => nextSequence(highest?.version, now, '0001'),
   scaffold: (dir, version, name) => scaffoldPair(dir, version, name, '.sql'),
 };

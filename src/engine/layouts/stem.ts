@@ -84,10 +84,24 @@ export function upOf(folder: Folder, name: string): { upBytes: Buffer; up: UnitF
   return { upBytes: bytes, up: { path: path.join(folder.dir, name), text: decode(path.join(folder.dir, name), bytes) } };
 }
 
-/** The next version in the same width: 0041 → 0042. */
-export function nextNumber(highest: string | undefined, width = 4): string {
-  const n = highest === undefined ? 1 : Number(highest) + 1;
-  return String(n).padStart(highest?.length ?? width, '0');
+/** 14 digits that read as a UTC time, as dbmate and golang-migrate -format write them. */
+const TIMESTAMP = /^(19|20)\d{12}$/;
+
+/** YYYYMMDDHHMMSS in UTC. */
+export function timestampOf(now: Date): string {
+  return now.toISOString().replace(/\D/g, '').slice(0, 14);
+}
+
+/**
+ * The version after `highest`: the highest + 1 in the same width (0041 → 0042), or, in a
+ * folder numbered by time, the time now (never less than highest + 1); `first` for an empty folder.
+ */
+export function nextSequence(highest: string | undefined, now: Date, first: string): string {
+  if (highest === undefined) return first;
+  const next = (BigInt(highest) + 1n).toString().padStart(highest.length, '0');
+  if (!TIMESTAMP.test(highest)) return next;
+  const stamp = timestampOf(now);
+  return BigInt(stamp) > BigInt(highest) ? stamp : next;
 }
 
 /**

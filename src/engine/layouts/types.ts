@@ -34,6 +34,8 @@ export interface Layout {
   fits(entry: FolderEntry, folder: Folder): boolean;
   /** The folder's units; every entry in it fits this layout. Refuses an incomplete unit, naming its file. */
   read(folder: Folder): Unit[];
+  /** The version of the unit after `highest` (the folder's last unit), or of the first one. */
+  nextVersion(highest: Unit | undefined, now: Date): string;
   /** The files of a new unit with this version and name. */
   scaffold(dir: string, version: string, name: string): NewFile[];
 }

@@ -44,7 +44,7 @@ export async function importHistory(o: ImportOptions): Promise<ImportResult> {
   const source = sourceNamed(o.from);
   const table = o.table ?? source.table;
   const units = migrationUnits(o);
-  const run = async ({ session, runId, target }: Connected): Promise<ImportResult> => {
+  const plan = async ({ session, runId }: Connected) => {
     const foreign = await source.read(session, table, units);
     if (foreign.problems.length) {
       throw new BlockedError(`cannot import the ${o.from} history: ${foreign.problems.length} entr${foreign.problems.length === 1 ? 'y' : 'ies'} to settle first; nothing was recorded`,
@@ -52,29 +52,33 @@ export async function importHistory(o: ImportOptions): Promise<ImportResult> {
     }
     const states = await History.latest(session);
     const byUnit = new Map(foreign.records.map((r) => [r.unit.name, r]));
-    const toRecord = foreign.records.filter((r) => !isApplied(states.get(r.unit.name)));
     const listed = units.map((u): ImportedUnit => {
       const r = byUnit.get(u.name);
       const action = !r ? 'pending' : isApplied(states.get(u.name)) ? 'already-recorded' : 'imported';
       return { name: u.name, action, recorded: r?.recorded ?? null, appliedAt: r?.at ?? null, appliedBy: r?.user ?? null };
     });
-    const result = { ok: true, dryRun: !!o.dryRun, runId, from: o.from, table, units: listed };
-    if (o.dryRun || toRecord.length === 0) return result;
-    if (o.confirm && !(await o.confirm({ target: await target(), lines: planLines(toRecord), question: `Record ${toRecord.length} unit(s) as imported` }))) {
+    const toRecord = foreign.records.filter((r) => !isApplied(states.get(r.unit.name)));
+    return { result: { ok: true, dryRun: !!o.dryRun, runId, from: o.from, table, units: listed }, toRecord };
+  };
+  // Read first without the lock or the history schema: a dry run, a refusal or nothing to do changes nothing.
+  const first = await withDatabase(o, plan);
+  if (o.dryRun || first.toRecord.length === 0) return first.result;
+  return withLockedDatabase(o, `import --from ${o.from}`, async (c) => {
+    // Again under the run lock: what is recorded is what the history says now.
+    const { result, toRecord } = await plan(c);
+    if (o.confirm && !(await o.confirm({ target: await c.target(), lines: planLines(toRecord), question: `Record ${toRecord.length} unit(s) as imported` }))) {
       throw new MigrateError('declined at the prompt; nothing was changed', 3);
     }
-    await session.transaction(async (tx) => {
+    await c.session.transaction(async (tx) => {
       for (const r of toRecord) {
         await History.record(tx, {
-          runId, unit: r.unit.name, kind: r.unit.kind, event: 'imported', checksum: r.unit.checksum, durationMs: r.durationMs ?? 0,
+          runId: c.runId, unit: r.unit.name, kind: r.unit.kind, event: 'imported', checksum: r.unit.checksum, durationMs: r.durationMs ?? 0,
           at: r.at ?? undefined, dbUser: r.user ?? undefined, detail: { ...r.detail, table, recorded: r.recorded },
         });
       }
     });
     return result;
-  };
-  // A dry run reads only: it does not create the history schema nor take the run lock.
-  return o.dryRun ? withDatabase(o, run) : withLockedDatabase(o, `import --from ${o.from}`, run);
+  });
 }
 
 function planLines(records: readonly ForeignRecord[]): string[] {

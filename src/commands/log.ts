@@ -21,8 +21,8 @@ export interface LogResult {
 
 /** `migrate log`: the history, newest first. Read-only; never creates the history schema. */
 export async function log(o: LogOptions): Promise<LogResult> {
-  const units = o.unit === undefined ? undefined : [unitName(o)];
-  return withDatabase(o, async ({ session, settings }) => ({ database: settings.display, events: await historyLog(session, { limit: o.limit, units }) }));
+  const unit = o.unit === undefined ? undefined : unitName(o);
+  return withDatabase(o, async ({ session, settings }) => ({ database: settings.display, events: await historyLog(session, { limit: o.limit, unit }) }));
 }
 
 function unitName(o: LogOptions): string {

@@ -17,8 +17,8 @@ export interface LogEntry {
   detail: Record<string, unknown> | null;
 }
 
-/** The history newest first, of every unit or of the named ones; empty when the schema was never created. */
-export async function historyLog(s: Session, o: { limit?: number; units?: string[] }): Promise<LogEntry[]> {
+/** The history newest first, of every unit or of one; empty when the schema was never created. */
+export async function historyLog(s: Session, o: { limit?: number; unit?: string }): Promise<LogEntry[]> {
   const [{ present }] = await s.query<{ present: boolean }>("select to_regclass('migrate.history') is not null as present");
   if (!present) return [];
   const rows = await s.query<{
@@ -29,10 +29,10 @@ export async function historyLog(s: Session, o: { limit?: number; units?: string
     `select id, event, run_id::text as run_id, unit, kind, db_user, regexp_replace(client_host, '/(32|128)$', '') as client_host,
             to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at, duration_ms, checksum, runner_version, detail
        from migrate.history
-      where $1::text[] is null or unit = any($1::text[])
+      where $1::text is null or unit = $1::text
       order by id desc
       limit $2`,
-    [o.units ?? null, o.limit ?? null],
+    [o.unit ?? null, o.limit ?? null],
   );
   return rows.map((r) => ({
     id: Number(r.id), event: r.event, runId: r.run_id, unit: r.unit, kind: r.kind, dbUser: r.db_user, clientHost: r.client_host,

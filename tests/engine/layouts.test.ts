@@ -50,6 +50,14 @@ const LAYOUTS: Array<{ layout: string; files: Record<string, string>; order: str
     },
     order: ['2024-01-01-000001_a', '2024-01-02-000000_b'], first: '2024-01-01-000001',
   },
+  {
+    layout: 'node-pg-migrate (SQL files)',
+    files: {
+      '1700000000000_create-a.sql': `-- Up Migration\n${A}\n-- Down Migration\ndrop table a;\n`,
+      '1700000000001_create-b.sql': `-- Up Migration\n${B}\n-- Down Migration\ndrop table b;\n`,
+    },
+    order: ['1700000000000_create-a', '1700000000001_create-b'], first: '1700000000000',
+  },
 ];
 
 describe.each(LAYOUTS)('the $layout layout', ({ files, order, first }) => {

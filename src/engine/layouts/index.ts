@@ -8,12 +8,13 @@ import { diesel } from './diesel';
 import { flyway } from './flyway';
 import { golang } from './golang';
 import { native } from './native';
+import { nodePgMigrate } from './node-pg-migrate';
 import { extraStem } from './stem';
 import type { Folder, FolderEntry, Layout, LayoutName } from './types';
 
 export type { Layout, LayoutName } from './types';
 
-export const LAYOUTS: readonly Layout[] = [native, golang, dbmate, flyway, diesel];
+export const LAYOUTS: readonly Layout[] = [native, golang, dbmate, flyway, diesel, nodePgMigrate];
 
 const ACCEPTED = `NNNN_name.sql (name: letters, digits, _, - and dots), with optional NNNN_name.down.sql, .precheck.sql, .verify.sql, .behaviour.sql and .expect.json beside it; or another tool's layout: ${LAYOUTS.filter((l) => l !== native).map((l) => `${l.form} (${l.name})`).join('; ')}`;
 

@@ -1,6 +1,6 @@
 import type { Unit } from '../units';
 
-export type LayoutName = 'native' | 'golang-migrate' | 'dbmate' | 'flyway' | 'diesel';
+export type LayoutName = 'native' | 'golang-migrate' | 'dbmate' | 'flyway' | 'diesel' | 'node-pg-migrate';
 
 export interface FolderEntry {
   name: string;

@@ -40,10 +40,10 @@ export interface UnitRecord {
   detail: Record<string, unknown> | null;
 }
 
-/** The latest applied or adopted row of a unit: which run made the change, who, from where, with which runner. */
+/** The latest applied, adopted or imported row of a unit: which run made the change, who, from where, with which runner. */
 export interface Application {
   unit: string;
-  event: 'applied' | 'adopted';
+  event: 'applied' | 'adopted' | 'imported';
   runId: string;
   at: string;
   dbUser: string;
@@ -170,7 +170,7 @@ export class History {
     return { states, attempts };
   }
 
-  /** The latest applied or adopted row per unit, also of units rolled back since; empty without a history. */
+  /** The latest applied, adopted or imported row per unit, also of units rolled back since; empty without a history. */
   static async applications(s: Session): Promise<Map<string, Application>> {
     if (!(await History.present(s))) return new Map();
     const rows = await s.query<{ unit: string; event: Application['event']; run_id: string; at: string; db_user: string; client_host: string | null; runner_version: string; checksum: string | null }>(
@@ -178,7 +178,7 @@ export class History {
       `select distinct on (unit) unit, event, run_id::text as run_id, ${utc('at')} as at, db_user,
               regexp_replace(client_host, '/(32|128)$', '') as client_host, runner_version, checksum
          from migrate.history
-        where event in ('applied', 'adopted')
+        where event in ('applied', 'adopted', 'imported')
         order by unit, id desc`,
     );
     return new Map(rows.map((r) => [r.unit, {

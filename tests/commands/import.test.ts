@@ -1,6 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { runCli } from '../harness/cli';
+import { runOnTerminal } from '../harness/bin';
 import { layoutFolder } from '../harness/layout-project';
 
 const A = 'create table a (id int primary key);\n';
@@ -205,5 +206,25 @@ describe('import --from node-pg-migrate', () => {
     const up = await cli(ctx.db, folder.migrationsDir, 'up', '--json');
     expect(up.code).toBe(0);
     expect(up.json().units.map((u: { action: string }) => u.action)).toEqual(['skipped', 'skipped', 'applied']);
+  });
+});
+
+describe('import asks first on a terminal', () => {
+  const ctx = setup('import_terminal');
+  const folder = layoutFolder({ '0001_a.sql': A, '0002_b.sql': B });
+
+  test('it shows the target and what it will record; "n" records nothing, "y" records', async () => {
+    await ctx.db.sql.unsafe(`create table if not exists "schema_migrations" (version varchar(128) primary key); ${A}`);
+    await ctx.db.sql`insert into schema_migrations values ('0001')`;
+    const line = `migrate --database-url '${ctx.db.url}' --migrations-dir '${folder.migrationsDir}' import --from dbmate`;
+    const no = await runOnTerminal(line, { input: 'n\n' });
+    expect(no.code).toBe(3);
+    expect(no.stdout).toContain(`Target: database ${ctx.db.name}`);
+    expect(no.stdout).toContain('✓ 0001_a  (version 0001)');
+    expect(no.stdout).toMatch(/Record 1 unit\(s\) as imported on .*\[y\/N\]/);
+    expect((await ctx.db.sql`select count(*)::int as n from migrate.history`)[0].n).toBe(0);
+    const yes = await runOnTerminal(line, { input: 'y\n' });
+    expect(yes.code).toBe(0);
+    expect((await ctx.db.sql`select unit from migrate.history where event = 'imported'`).map((r) => r.unit)).toEqual(['0001_a']);
   });
 });

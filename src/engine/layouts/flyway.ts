@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { UsageError } from '../../errors';
 import type { Unit } from '../units';
-import { extras, extraStem, fileOf, migrationUnit, orderOf, refuseOrphanExtras } from './stem';
+import { extras, extraStem, fileOf, migrationUnit, orderOf, refuseOrphanExtras, upOf } from './stem';
 import type { Folder, FolderEntry, Layout } from './types';
 
 /** `V1__name.sql`, `V1.2__name.sql`, `V1_2__name.sql` (Flyway reads `_` in a version as `.`); `U…` is the undo. */
@@ -45,7 +45,7 @@ export const flyway: Layout = {
       const undoFile = undo.get(flywayKey(version));
       undo.delete(flywayKey(version));
       return migrationUnit({
-        name: stem, version, title: description.replace(/_/g, ' '), ...upOfFlyway(folder, file),
+        name: stem, version, title: description.replace(/_/g, ' '), ...upOf(folder, file),
         down: undoFile ? fileOf(folder, undoFile) : undefined, aliases: [`V${version}`], more: extras(folder, `${stem}.`),
       });
     });
@@ -68,7 +68,3 @@ export const flyway: Layout = {
     ];
   },
 };
-
-function upOfFlyway(folder: Folder, file: string) {
-  return { upBytes: folder.bytes(file), up: fileOf(folder, file) };
-}

@@ -28,16 +28,21 @@ export function layoutNamed(name: string): Layout {
 export function openFolder(dir: string): Folder {
   const names = readdirSync(dir).sort();
   const entries = names.map((name) => ({ name, dir: statSync(path.join(dir, name)).isDirectory() }));
+  const present = new Set(names);
   const bytes = new Map<string, Buffer>();
+  const texts = new Map<string, string>();
   const folder: Folder = {
     dir,
     entries,
-    has: (name) => names.includes(name),
+    has: (name) => present.has(name),
     bytes(name) {
       if (!bytes.has(name)) bytes.set(name, readBytes(path.join(dir, name)));
       return bytes.get(name)!;
     },
-    text: (name) => decode(path.join(dir, name), folder.bytes(name)),
+    text(name) {
+      if (!texts.has(name)) texts.set(name, decode(path.join(dir, name), folder.bytes(name)));
+      return texts.get(name)!;
+    },
     sub: (name) => openFolder(path.join(dir, name)),
   };
   return folder;

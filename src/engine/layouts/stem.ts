@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { UsageError } from '../../errors';
 import { markedNoTransaction } from '../../analysis/marker';
-import { checksum, decode, parseJson } from '../unit-files';
+import { checksum, parseJson } from '../unit-files';
 import type { Expectations, Unit, UnitFile } from '../units';
 import type { Folder, NewFile } from './types';
 
@@ -80,8 +80,7 @@ export function migrationUnit(p: {
 
 /** An up file's bytes and text. */
 export function upOf(folder: Folder, name: string): { upBytes: Buffer; up: UnitFile } {
-  const bytes = folder.bytes(name);
-  return { upBytes: bytes, up: { path: path.join(folder.dir, name), text: decode(path.join(folder.dir, name), bytes) } };
+  return { upBytes: folder.bytes(name), up: fileOf(folder, name) };
 }
 
 /** 14 digits that read as a UTC time, as dbmate and golang-migrate -format write them. */

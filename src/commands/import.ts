@@ -72,7 +72,7 @@ export async function importHistory(o: ImportOptions): Promise<ImportResult> {
     await c.session.transaction(async (tx) => {
       for (const r of toRecord) {
         await History.record(tx, {
-          runId: c.runId, unit: r.unit.name, kind: r.unit.kind, event: 'imported', checksum: r.unit.checksum, durationMs: r.durationMs ?? 0,
+          runId: c.runId, unit: r.unit.name, kind: r.unit.kind, event: 'imported', checksum: r.unit.checksum, durationMs: r.durationMs,
           at: r.at ?? undefined, dbUser: r.user ?? undefined, detail: { ...r.detail, table, recorded: r.recorded },
         });
       }

@@ -17,7 +17,8 @@ export interface HistoryEvent {
   kind: UnitKind;
   event: HistoryEventName;
   checksum?: string;
-  durationMs?: number;
+  /** Left out: measured by the server (see recordStep); null: not known (an import from a tool that keeps none). */
+  durationMs?: number | null;
   precheck?: unknown;
   detail?: unknown;
   /** When and by whom, where another tool's history says (import); else now and current_user. */
@@ -206,12 +207,12 @@ export class History {
   static recordStep(e: HistoryEvent): { query: string; params: unknown[] } {
     return {
       query: `insert into migrate.history (run_id, unit, kind, event, checksum, duration_ms, runner_version, precheck, detail, at, db_user)
-              values ($1, $2, $3, $4, $5, coalesce($6::int, (extract(epoch from clock_timestamp()
-                        - coalesce(nullif(current_setting('migrate.unit_started', true), '')::timestamptz, now())) * 1000)::int),
+              values ($1, $2, $3, $4, $5, case when $12::boolean then null else coalesce($6::int, (extract(epoch from clock_timestamp()
+                        - coalesce(nullif(current_setting('migrate.unit_started', true), '')::timestamptz, now())) * 1000)::int) end,
                       $7, $8::text::jsonb, $9::text::jsonb, coalesce($10::timestamptz, clock_timestamp()), coalesce($11::text, current_user))
               returning duration_ms`,
       params: [e.runId, e.unit, e.kind, e.event, e.checksum ?? null, e.durationMs ?? null, RUNNER_VERSION,
-        e.precheck === undefined ? null : JSON.stringify(e.precheck), e.detail === undefined ? null : JSON.stringify(e.detail), e.at ?? null, e.dbUser ?? null],
+        e.precheck === undefined ? null : JSON.stringify(e.precheck), e.detail === undefined ? null : JSON.stringify(e.detail), e.at ?? null, e.dbUser ?? null, e.durationMs === null],
     };
   }
 

@@ -15,7 +15,7 @@ function flywayCrc(text: string): number {
   return crc | 0;
 }
 
-type Units = Array<{ name: string; state: string; appliedAt: string | null; appliedBy: string | null }>;
+type Units = Array<{ name: string; state: string; appliedAt: string | null; appliedBy: string | null; durationMs: number | null }>;
 
 function setup(label: string) {
   const ctx = { db: undefined as unknown as TestDatabase };
@@ -155,6 +155,8 @@ describe('import --from golang-migrate', () => {
     const run = await cli(ctx.db, folder.migrationsDir, 'import', '--from', 'golang-migrate', '--yes', '--json');
     expect(run.code).toBe(0);
     expect((await states(ctx.db, folder.migrationsDir)).map((u) => `${u.name} ${u.state}`)).toEqual(['000001_a imported', '000002_b imported', '000003_c pending']);
+    // golang-migrate keeps no time, user or duration: the duration is not made up.
+    expect((await states(ctx.db, folder.migrationsDir))[0]).toMatchObject({ durationMs: null });
     const up = await cli(ctx.db, folder.migrationsDir, 'up', '--json');
     expect(up.code).toBe(0);
     expect(up.json().units.map((u: { action: string }) => u.action)).toEqual(['skipped', 'skipped', 'applied']);

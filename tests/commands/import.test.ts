@@ -230,3 +230,26 @@ describe('import asks first on a terminal', () => {
     expect((await ctx.db.sql`select unit from migrate.history where event = 'imported'`).map((r) => r.unit)).toEqual(['0001_a']);
   });
 });
+
+describe('import --from flyway: baseline and undo rows', () => {
+  const ctx = setup('import_flyway_rows');
+  const folder = layoutFolder({ 'V1__a.sql': A, 'V2__b.sql': B, 'U2__b.sql': 'drop table b;\n', 'V3__c.sql': C });
+
+  test('a baseline counts the versions up to it; a version undone afterwards is not applied', async () => {
+    await ctx.db.sql.unsafe(FLYWAY_DDL + A);
+    // As Flyway writes them: the schema row, a baseline at 1, V2 applied, then undone (Teams), V3 applied.
+    await ctx.db.sql`insert into flyway_schema_history values
+      (0, null, '<< Flyway Schema Creation >>', 'SCHEMA', '"public"', null, 'deploy', '2024-01-01 00:00:00', 0, true),
+      (1, '1', '<< Flyway Baseline >>', 'BASELINE', '<< Flyway Baseline >>', null, 'deploy', '2024-01-01 00:00:01', 0, true),
+      (2, '2', 'b', 'SQL', 'V2__b.sql', ${flywayCrc(B)}, 'deploy', '2024-01-02 00:00:00', 5, true),
+      (3, '2', 'b', 'UNDO_SQL', 'U2__b.sql', ${flywayCrc('drop table b;\n')}, 'deploy', '2024-01-03 00:00:00', 3, true),
+      (4, '3', 'c', 'SQL', 'V3__c.sql', ${flywayCrc(C)}, 'deploy', '2024-01-04 00:00:00', 4, true)`;
+    await ctx.db.sql.unsafe(C);
+    const run = await cli(ctx.db, folder.migrationsDir, 'import', '--from', 'flyway', '--yes', '--json');
+    expect(run.code).toBe(0);
+    expect(run.json().units.map((u: { name: string; action: string }) => `${u.name} ${u.action}`)).toEqual(['V1__a imported', 'V2__b pending', 'V3__c imported']);
+    const up = await cli(ctx.db, folder.migrationsDir, 'up', '--json');
+    expect(up.code).toBe(0);
+    expect(up.json().units.map((u: { name: string; action: string }) => `${u.name} ${u.action}`)).toEqual(['V1__a skipped', 'V2__b applied', 'V3__c skipped']);
+  });
+});

@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { COMMANDS } from './commands';
+import { applyConfig, loadConfig } from './commands/config-file';
 import { globalFlags, type GlobalArgv } from './commands/flags';
 import type { Io, Outcome } from './commands/io';
 import { redactUrl } from './db/settings';
@@ -19,6 +20,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   let parsed: Partial<GlobalArgv> & Record<string, unknown> = {};
   let help = '';
   let parseError: Error | undefined;
+  const config = loadConfig(argv, process.cwd());
   const cli = globalFlags(yargs(argv))
     .scriptName('migrate')
     .strict()
@@ -29,7 +31,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false);
   for (const c of COMMANDS) {
-    cli.command(c.command, c.describe, (y) => c.load().builder(y), (a) => {
+    cli.command(c.command, c.describe, (y) => applyConfig(c.load().builder(y).example(c.examples.map(([cmd, what]) => [cmd, what])), config), (a) => {
       run = () => c.load().handler(a, io);
     });
   }
@@ -44,6 +46,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const wantsJson = parsed.json === true || parsed.format === 'json';
   const debug = parsed['log-level'] === 'debug' || parsed['log-level'] === 'trace';
   try {
+    if (config.error && run) throw config.error;
     if (parseError) throw new UsageError(parseError.message, /Did you mean .*\?/.exec(help)?.[0] ?? 'see migrate --help');
     if (!run) {
       if (parsed.version) io.stdout.write(`${RUNNER_VERSION}\n`);

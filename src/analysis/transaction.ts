@@ -1,6 +1,6 @@
 import { noTransactionReason } from './lint';
 import type { NoTransactionReason } from './lint/non-transactional';
-import { markedNoTransaction } from './marker';
+import { markedNoTransaction, noTransactionMarker } from './marker';
 import type { ParsedStatement } from './types';
 
 export { markedNoTransaction };
@@ -17,6 +17,7 @@ export function stepTransaction(
 ): { transactional: boolean; reason?: NoTransactionReason } {
   const reason = noTransactionReason(statements, opts);
   if (reason) return { transactional: false, reason };
-  if (markedNoTransaction(text)) return { transactional: false, reason: { line: 1, reason: 'the file says -- migrate:no-transaction' } };
+  const marker = noTransactionMarker(text);
+  if (marker) return { transactional: false, reason: { line: marker.line, reason: `the file says ${marker.says}` } };
   return { transactional: true };
 }

@@ -23,6 +23,7 @@ export interface GlobalArgv {
   'log-level'?: LogLevel;
   'log-file'?: string;
   'connection-timeout'?: string;
+  config?: string;
 }
 
 export interface OutputArgv {
@@ -54,6 +55,7 @@ export function globalFlags<T>(y: Argv<T>): Argv<T & GlobalArgv> {
     .option('format', { choices: ['text', 'json', 'markdown'] as const, describe: 'text (default), json or markdown' })
     .option('log-level', { choices: LOG_LEVELS, describe: 'readable log lines on stderr (default: progress on a terminal, nothing otherwise)' })
     .option('log-file', { type: 'string', describe: 'also write pino JSON lines here (at least info)' })
+    .option('config', { type: 'string', describe: 'settings file: flags in camelCase, as JSON (default ./migrate.config.json when present); flags win over it, it wins over the environment' })
     .option('connection-timeout', { type: 'string', describe: `the longest wait on a silent network: to connect, and for an answer the server is not working on; the server ends a runner session whose client vanished in about as long (default ${DEFAULTS.connectionTimeoutMs / 1000}s; docs/RELIABILITY.md)` }) as unknown as Argv<T & GlobalArgv>;
 }
 

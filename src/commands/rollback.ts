@@ -72,7 +72,7 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
     const changed = drifted(order, states);
     if (changed.length > 0) {
       throw new BlockedError(`cannot roll back ${changed.map((u) => u.name).join(', ')}: changed since applied (drift); nothing was changed`,
-        'restore the file as it was applied (`migrate status` lists it as drifted), then roll back; a reviewed edit is to be recorded with `migrate repair` (not in this version yet)', changed.map((u) => `${u.name}: ${u.up.path}`));
+        'restore the file as it was applied (`migrate status` lists it as drifted), then roll back; after a reviewed edit, record it with `migrate repair UNIT`', changed.map((u) => `${u.name}: ${u.up.path}`));
     }
     const noDown = order.filter((u) => !u.down);
     if (noDown.length > 0) throw new UsageError(`cannot roll back ${noDown.map((u) => u.name).join(', ')}: no down step`, 'write NNNN_name.down.sql (or down.sql in the phase folder)');

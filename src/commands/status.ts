@@ -7,7 +7,7 @@ import type { Io, Outcome } from './io';
 import { emit } from './outcome';
 import { json } from '../render/run';
 
-export type UnitState = 'applied' | 'pending' | 'drifted' | 'adopted';
+export type UnitState = 'applied' | 'pending' | 'drifted' | 'adopted' | 'imported';
 
 export interface StatusUnit {
   name: string;
@@ -55,7 +55,7 @@ export async function status(o: StatusOptions): Promise<StatusResult> {
       units: units.map((u): StatusUnit => {
         const r = states.get(u.name);
         const applied = isApplied(r);
-        const state: UnitState = !applied ? 'pending' : r!.checksum && r!.checksum !== u.checksum ? 'drifted' : r!.event === 'adopted' ? 'adopted' : 'applied';
+        const state: UnitState = !applied ? 'pending' : r!.checksum && r!.checksum !== u.checksum ? 'drifted' : r!.event === 'adopted' || r!.event === 'imported' ? r!.event : 'applied';
         return {
           name: u.name, kind: u.kind, title: u.title, state,
           appliedAt: applied ? r!.at : null, appliedBy: applied ? r!.dbUser : null, durationMs: applied ? r!.durationMs : null,

@@ -1,5 +1,8 @@
 import { isApplied, type UnitRecord } from './history';
-import { resolveUnit, type Unit } from './units';
+import { compareUnits, resolveUnit, type Unit } from './units';
+
+/** A migration a phase wraps has the phase folder (`03-name`) among its aliases; a diesel version (`2024-01-01-000000`) is no phase. */
+const wrappedByPhase = (u: Unit) => u.aliases.some((a) => /^\d+-.*[a-z]/.test(a));
 
 /**
  * Units that need `target`: those declaring it (transitively) in dependsOn, and, among
@@ -11,7 +14,7 @@ export function dependantsOf(target: Unit, units: readonly Unit[]): Unit[] {
     for (const u of units) {
       if (u === t || out.has(u)) continue;
       const declared = u.dependsOn.some((d) => safeResolve(units, d) === t);
-      const later = t.kind === 'migration' && u.kind === 'migration' && u.number > t.number && !t.aliases.some((a) => /^\d+-/.test(a)) && !u.aliases.some((a) => /^\d+-/.test(a));
+      const later = t.kind === 'migration' && u.kind === 'migration' && compareUnits(u, t) > 0 && !wrappedByPhase(t) && !wrappedByPhase(u);
       if (declared || later) {
         out.add(u);
         visit(u);

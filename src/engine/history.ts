@@ -6,7 +6,10 @@ import type { Logger } from '../log';
 import { RUNNER_VERSION } from '../version';
 import type { UnitKind } from './units';
 
-export type HistoryEventName = 'applied' | 'verified' | 'rolled_back' | 'adopted' | 'failed';
+export type HistoryEventName = 'applied' | 'verified' | 'rolled_back' | 'adopted' | 'failed' | 'imported' | 'repaired';
+
+/** The events that set a unit's state; a later `repaired` row only replaces the checksum. */
+export type StateEvent = 'applied' | 'adopted' | 'imported' | 'rolled_back';
 
 export interface HistoryEvent {
   runId: string;
@@ -14,16 +17,21 @@ export interface HistoryEvent {
   kind: UnitKind;
   event: HistoryEventName;
   checksum?: string;
-  durationMs?: number;
+  /** Left out: measured by the server (see recordStep); null: not known (an import from a tool that keeps none). */
+  durationMs?: number | null;
   precheck?: unknown;
   detail?: unknown;
+  /** When and by whom, where another tool's history says (import); else now and current_user. */
+  at?: string;
+  dbUser?: string;
 }
 
 /** The latest state-changing row of a unit. */
 export interface UnitRecord {
   unit: string;
   kind: UnitKind;
-  event: 'applied' | 'adopted' | 'rolled_back';
+  event: StateEvent;
+  /** The checksum applied, or the one a later `migrate repair` recorded. */
   checksum: string | null;
   at: string;
   dbUser: string;
@@ -33,10 +41,10 @@ export interface UnitRecord {
   detail: Record<string, unknown> | null;
 }
 
-/** The latest applied or adopted row of a unit: which run made the change, who, from where, with which runner. */
+/** The latest applied, adopted or imported row of a unit: which run made the change, who, from where, with which runner. */
 export interface Application {
   unit: string;
-  event: 'applied' | 'adopted';
+  event: 'applied' | 'adopted' | 'imported';
   runId: string;
   at: string;
   dbUser: string;
@@ -47,13 +55,13 @@ export interface Application {
 
 /** A unit's latest attempt: its newest applied, adopted, rolled_back or failed row. */
 export interface LastAttempt {
-  event: 'applied' | 'adopted' | 'rolled_back' | 'failed';
+  event: StateEvent | 'failed' | 'repaired';
   at: string;
   /** The error of a failed attempt. */
   error: string | null;
   /** Which step a failed attempt ran: up (apply) or down (rollback). */
   direction: 'up' | 'down' | null;
-  /** Failed attempts in a row since the unit's last applied, adopted or rolled_back row. */
+  /** Failed attempts in a row since the unit's last state row or repair. */
   failures: number;
 }
 
@@ -62,6 +70,7 @@ const utc = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-
 
 const DDL = readFileSync(path.join(__dirname, 'history.sql'), 'utf8');
 const GUARD_DDL = readFileSync(path.join(__dirname, 'history-guard.sql'), 'utf8');
+const EVENTS_DDL = readFileSync(path.join(__dirname, 'history-events.sql'), 'utf8');
 
 /** The history table is the umzug storage; it lives in schema "migrate". */
 export class History {
@@ -72,14 +81,17 @@ export class History {
    * but not create in its schema runs units one by one.
    */
   static async ensure(s: Session, log?: Logger): Promise<{ sendAhead: boolean }> {
-    const [state] = await s.query<{ table: boolean; ahead: boolean; lock: boolean }>(
+    const [state] = await s.query<{ table: boolean; ahead: boolean; lock: boolean; events: boolean }>(
       `select to_regclass('migrate.history') is not null as table, to_regprocedure('migrate.require_applied(uuid,text)') is not null as ahead,
-              to_regprocedure('migrate.hold_run_lock(integer,integer,integer,integer)') is not null as lock`,
+              to_regprocedure('migrate.hold_run_lock(integer,integer,integer,integer)') is not null as lock,
+              coalesce((select pg_get_constraintdef(c.oid) like '%repaired%' from pg_constraint c
+                         where c.conrelid = to_regclass('migrate.history') and c.conname = 'history_event_check'), true) as events`,
     );
     if (!state.table) {
       await s.script(DDL + GUARD_DDL, 'history.sql');
       return { sendAhead: true };
     }
+    if (!state.events) await s.script(EVENTS_DDL, 'history-events.sql');
     if (state.ahead && state.lock) return { sendAhead: true };
     // A history schema from an earlier version of this runner: add the guards to it.
     try {
@@ -129,18 +141,20 @@ export class History {
       last_event: LastAttempt['event']; last_at: string; last_error: string | null; last_direction: string | null; failures: number;
     }>(
       `with ids as (
-         select unit, max(id) filter (where event <> 'failed') as state_id, max(id) as last_id
+         select unit, max(id) filter (where event not in ('failed', 'repaired')) as state_id, max(id) as last_id,
+                max(id) filter (where event = 'repaired') as repair_id
            from migrate.history
-          where event in ('applied', 'adopted', 'rolled_back', 'failed')
+          where event in ('applied', 'adopted', 'imported', 'rolled_back', 'failed', 'repaired')
           group by unit
        )
-       select ids.unit, s.kind, s.event, s.checksum, ${utc('s.at')} as at, s.db_user, s.client_host, s.duration_ms, s.run_id::text as run_id, s.detail,
+       select ids.unit, s.kind, s.event, case when ids.repair_id > ids.state_id then r.checksum else s.checksum end as checksum, ${utc('s.at')} as at, s.db_user, s.client_host, s.duration_ms, s.run_id::text as run_id, s.detail,
               l.event as last_event, ${utc('l.at')} as last_at, l.detail->>'error' as last_error, l.detail->>'direction' as last_direction,
               case when l.event = 'failed'
-                   then (select count(*)::int from migrate.history f where f.unit = ids.unit and f.event = 'failed' and f.id > coalesce(ids.state_id, 0))
+                   then (select count(*)::int from migrate.history f where f.unit = ids.unit and f.event = 'failed' and f.id > greatest(ids.state_id, ids.repair_id, 0))
                    else 0 end as failures
          from ids join migrate.history l on l.id = ids.last_id
-              left join migrate.history s on s.id = ids.state_id`,
+              left join migrate.history s on s.id = ids.state_id
+              left join migrate.history r on r.id = ids.repair_id`,
     );
     for (const r of rows) {
       if (r.event) {
@@ -157,7 +171,7 @@ export class History {
     return { states, attempts };
   }
 
-  /** The latest applied or adopted row per unit, also of units rolled back since; empty without a history. */
+  /** The latest applied, adopted or imported row per unit, also of units rolled back since; empty without a history. */
   static async applications(s: Session): Promise<Map<string, Application>> {
     if (!(await History.present(s))) return new Map();
     const rows = await s.query<{ unit: string; event: Application['event']; run_id: string; at: string; db_user: string; client_host: string | null; runner_version: string; checksum: string | null }>(
@@ -165,7 +179,7 @@ export class History {
       `select distinct on (unit) unit, event, run_id::text as run_id, ${utc('at')} as at, db_user,
               regexp_replace(client_host, '/(32|128)$', '') as client_host, runner_version, checksum
          from migrate.history
-        where event in ('applied', 'adopted')
+        where event in ('applied', 'adopted', 'imported')
         order by unit, id desc`,
     );
     return new Map(rows.map((r) => [r.unit, {
@@ -192,13 +206,13 @@ export class History {
    */
   static recordStep(e: HistoryEvent): { query: string; params: unknown[] } {
     return {
-      query: `insert into migrate.history (run_id, unit, kind, event, checksum, duration_ms, runner_version, precheck, detail)
-              values ($1, $2, $3, $4, $5, coalesce($6::int, (extract(epoch from clock_timestamp()
-                        - coalesce(nullif(current_setting('migrate.unit_started', true), '')::timestamptz, now())) * 1000)::int),
-                      $7, $8::text::jsonb, $9::text::jsonb)
+      query: `insert into migrate.history (run_id, unit, kind, event, checksum, duration_ms, runner_version, precheck, detail, at, db_user)
+              values ($1, $2, $3, $4, $5, case when $12::boolean then null else coalesce($6::int, (extract(epoch from clock_timestamp()
+                        - coalesce(nullif(current_setting('migrate.unit_started', true), '')::timestamptz, now())) * 1000)::int) end,
+                      $7, $8::text::jsonb, $9::text::jsonb, coalesce($10::timestamptz, clock_timestamp()), coalesce($11::text, current_user))
               returning duration_ms`,
       params: [e.runId, e.unit, e.kind, e.event, e.checksum ?? null, e.durationMs ?? null, RUNNER_VERSION,
-        e.precheck === undefined ? null : JSON.stringify(e.precheck), e.detail === undefined ? null : JSON.stringify(e.detail)],
+        e.precheck === undefined ? null : JSON.stringify(e.precheck), e.detail === undefined ? null : JSON.stringify(e.detail), e.at ?? null, e.dbUser ?? null, e.durationMs === null],
     };
   }
 

@@ -86,7 +86,7 @@ export function planSequence(units: Unit[], states: Map<string, UnitRecord>, o: 
   const changed = drifted(units, states);
   if (changed.length > 0) {
     throw new BlockedError(`drift: ${changed.map((u) => u.name).join(', ')} changed since applied`,
-      'restore the applied file content (see `migrate status`), or write a new unit for the change', changed.map((u) => `${u.name}: ${u.up.path}`));
+      'restore the applied file content (see `migrate status`), or write a new unit for the change; after a reviewed edit that changes nothing in the database, `migrate repair UNIT` records it', changed.map((u) => `${u.name}: ${u.up.path}`));
   }
   const scope = o.to ? units.slice(0, units.indexOf(resolveUnit(units, o.to)) + 1) : units;
   const skip = new Set((o.skip ?? []).map((s) => resolveUnit(units, s).name));

@@ -1,10 +1,12 @@
-import { isUtf8 } from 'node:buffer';
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { blankSteps } from '../analysis/blank';
 import { markedNoTransaction } from '../analysis/marker';
 import { UsageError } from '../errors';
+import { readLayout, type LayoutName } from './layouts';
+import { parseJson, readIfExists, readJson, readUp } from './unit-files';
+
+export { checksum } from './unit-files';
 
 export type UnitKind = 'phase' | 'migration';
 
@@ -31,8 +33,12 @@ export interface Unit {
   /** History key: a migration's file stem, or a phase folder name. */
   name: string;
   kind: UnitKind;
-  /** The number in front of the name. */
+  /** The number in front of the name (a dotted version's first part). */
   number: number;
+  /** A migration's version as written in its name ("0042", "1.2", "20240101120000"). */
+  version?: string;
+  /** The version's parts as numbers, the order units run in ([1, 2] for Flyway's 1.2). */
+  order?: number[];
   title: string;
   up: UnitFile;
   down?: UnitFile;
@@ -53,158 +59,40 @@ export interface Unit {
   aliases: string[];
 }
 
-/** NNNN_name, where the name may hold letters, digits, _, - and dots (`000056_upgrade_channels_v6.0`). */
-const STEM = /^(\d+)_([A-Za-z0-9][\w-]*(?:\.[\w-]+)*)$/;
-/** The last dotted part of a companion file's stem says which step it holds. */
-const COMPANION_SQL = new Set(['down', 'precheck', 'verify', 'behaviour']);
-/** Marks another tool's layout (golang-migrate's NNNN_name.up.sql), never part of a native name. */
-const RESERVED = new Set(['up']);
-const ACCEPTED = 'NNNN_name.sql (name: letters, digits, _, - and dots), with optional NNNN_name.down.sql, .precheck.sql, .verify.sql, .behaviour.sql and .expect.json beside it';
 const PHASE_DIR = /^(\d+)-([a-z0-9][a-z0-9-]*)$/;
 
-/** sha256 of a file's bytes, the basis of drift detection (for valid UTF-8, the same as of its text). */
-export function checksum(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-function readBytes(file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`, undefined, { cause: err });
-  }
-}
-
-/**
- * A file's text. Bytes that are not UTF-8 are refused: decoding them would send U+FFFD to
- * the server in their place, so the database would hold other text than the file.
- */
-function decode(file: string, bytes: Buffer): string {
-  if (isUtf8(bytes)) return bytes.toString('utf8');
-  const at = firstInvalidByte(bytes);
-  const line = bytes.subarray(0, at).reduce((n, b) => (b === 0x0a ? n + 1 : n), 1);
-  throw new UsageError(`${file} is not valid UTF-8: byte 0x${bytes[at].toString(16).padStart(2, '0')} at offset ${at} (line ${line}) does not start a UTF-8 character`,
-    `convert the file to UTF-8, e.g. iconv -f LATIN1 -t UTF-8 ${path.basename(file)} > converted.sql`);
-}
-
-/** Offset of the first byte of the first invalid sequence; up to it, the lossy decode matches byte for byte. */
-function firstInvalidByte(bytes: Buffer): number {
-  let at = 0;
-  for (const ch of bytes.toString('utf8')) {
-    const replaced = ch === '\uFFFD' && !(bytes[at] === 0xef && bytes[at + 1] === 0xbf && bytes[at + 2] === 0xbd);
-    if (replaced) return at;
-    at += Buffer.byteLength(ch);
-  }
-  return at;
-}
-
-function read(file: string): UnitFile {
-  return { path: file, text: decode(file, readBytes(file)) };
-}
-
-/** An up step and the checksum of its bytes. */
-function readUp(file: string): { up: UnitFile; checksum: string } {
-  const bytes = readBytes(file);
-  return { up: { path: file, text: decode(file, bytes) }, checksum: checksum(bytes) };
-}
-
-function readIfExists(file: string, known?: ReadonlySet<string>): UnitFile | undefined {
-  const present = known ? known.has(path.basename(file)) : existsSync(file);
-  return present ? read(file) : undefined;
-}
-
-function readJson<T>(file: string): T {
-  return parseJson<T>(read(file));
-}
-
-function parseJson<T>({ path: file, text }: UnitFile): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch (err) {
-    throw new UsageError(`${file} is not valid JSON: ${(err as Error).message}`, undefined, { cause: err });
-  }
-}
-
-function listDir(dir: string, what: string): string[] {
+function listDir(dir: string, what: string): void {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new UsageError(`${what} folder ${dir} does not exist`, `pass --${what}-dir`);
   }
-  return readdirSync(dir).sort();
 }
 
-type MigrationFile =
-  | { role: 'up'; stem: string; number: string; name: string }
-  | { role: 'companion'; stem: string }
-  | { role: 'other' }
-  | { role: 'unknown'; why?: string };
-
-/**
- * What a file in a migrations folder is, from its name alone. A companion's step word
- * (`.down`, `.precheck`, …) is taken before a dotted name, so `x.down.sql` is x's down step.
- */
-function classify(file: string): MigrationFile {
-  if (file.endsWith('.expect.json')) return companion(file.slice(0, -'.expect.json'.length));
-  if (!file.endsWith('.sql')) return { role: 'other' };
-  const base = file.slice(0, -'.sql'.length);
-  const dot = base.lastIndexOf('.');
-  const last = dot < 0 ? '' : base.slice(dot + 1);
-  if (COMPANION_SQL.has(last)) return companion(base.slice(0, dot));
-  if (RESERVED.has(last)) return { role: 'unknown', why: `a name may not end in .${last}: NNNN_name.${last}.sql is another tool's layout, which this version does not read` };
-  const m = STEM.exec(base);
-  return m ? { role: 'up', stem: base, number: m[1], name: m[2] } : { role: 'unknown' };
-}
-
-function companion(stem: string): MigrationFile {
-  return STEM.test(stem) ? { role: 'companion', stem } : { role: 'unknown' };
-}
-
-/** Reads a migrations folder: NNNN_name.sql plus optional companions, ordered by number. */
-export function loadMigrations(dir: string): Unit[] {
-  const entries = listDir(dir, 'migrations');
-  const names = new Set(entries);
-  const byNumber = new Map<number, string>();
-  const units: Unit[] = [];
-  for (const file of entries) {
-    const f = classify(file);
-    if (f.role === 'other' || (f.role === 'unknown' && file.endsWith('.json'))) continue;
-    if (f.role === 'unknown') {
-      throw new UsageError(`${path.join(dir, file)} is not a migration file name: expected ${ACCEPTED}${f.why ? `; ${f.why}` : ''}`, 'rename it, or move it out of the migrations folder');
-    }
-    if (f.role === 'companion') {
-      if (!names.has(`${f.stem}.sql`)) {
-        throw new UsageError(`${path.join(dir, file)} has no migration ${f.stem}.sql beside it`);
-      }
-      continue;
-    }
-    const number = Number(f.number);
-    const clash = byNumber.get(number);
-    if (clash) {
-      throw new UsageError(`two migrations have number ${f.number}: ${path.join(dir, clash)} and ${path.join(dir, file)}`, 'renumber one of them');
-    }
-    byNumber.set(number, file);
-    const stem = f.stem;
-    const { up, checksum: sum } = readUp(path.join(dir, file));
-    const expectFile = readIfExists(path.join(dir, `${stem}.expect.json`), names);
-    units.push({
-      name: stem,
-      kind: 'migration',
-      number,
-      title: f.name.replace(/_/g, ' '),
-      up,
-      down: readIfExists(path.join(dir, `${stem}.down.sql`), names),
-      precheck: readIfExists(path.join(dir, `${stem}.precheck.sql`), names),
-      verify: readIfExists(path.join(dir, `${stem}.verify.sql`), names),
-      behaviour: readIfExists(path.join(dir, `${stem}.behaviour.sql`), names),
-      expect: expectFile && parseJson<Expectations>(expectFile),
-      expectFile,
-      checksum: sum,
-      dependsOn: [],
-      skippable: false,
-      transactional: !markedNoTransaction(up.text),
-      aliases: [f.number],
-    });
+/** Version order: part by part, numerically (Flyway's 1.2 < 1.10; a phase or native unit has one part). */
+export function compareUnits(a: Unit, b: Unit): number {
+  const x = a.order ?? [a.number];
+  const y = b.order ?? [b.number];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return d;
   }
-  return units.sort((a, b) => a.number - b.number);
+  return 0;
+}
+
+/** Reads a migrations folder in whichever layout its names are in (engine/layouts), ordered by version. */
+export function loadMigrationFolder(dir: string): { layout: LayoutName; units: Unit[] } {
+  listDir(dir, 'migrations');
+  const { layout, units } = readLayout(dir);
+  const sorted = [...units].sort(compareUnits);
+  for (let i = 1; i < sorted.length; i++) {
+    if (compareUnits(sorted[i - 1], sorted[i]) === 0) {
+      throw new UsageError(`two migrations have version ${sorted[i].version}: ${sorted[i - 1].up.path} and ${sorted[i].up.path}`, 'renumber one of them');
+    }
+  }
+  return { layout, units: sorted };
+}
+
+export function loadMigrations(dir: string): Unit[] {
+  return loadMigrationFolder(dir).units;
 }
 
 interface PhaseJson {
@@ -219,7 +107,8 @@ interface PhaseJson {
  * (history under the migration's name), with the phase's dependencies and aliases added.
  */
 export function loadPhases(dir: string, migrations: Unit[]): Unit[] {
-  const entries = listDir(dir, 'phases').filter((f) => statSync(path.join(dir, f)).isDirectory());
+  listDir(dir, 'phases');
+  const entries = readdirSync(dir).sort().filter((f) => statSync(path.join(dir, f)).isDirectory());
   const byNumber = new Map<number, string>();
   const units: Unit[] = [];
   for (const folder of entries) {

@@ -61,7 +61,7 @@ describe('file names that fit no layout', () => {
     ['notes.sql'],
     ['0001_has space.sql'],
     ['0001_trailing..sql'],
-    ['0001_golang_style.up.sql'],
+    ['R1__not_versioned.sql'],
   ])('%s is refused with exit 2, naming the file and the accepted names', async (file) => {
     const p = migrationsProject({ '0002_fine.v1.sql': 'select 1;\n', [file]: 'select 1;\n' });
     const run = await runCli([...args(p), 'status']);

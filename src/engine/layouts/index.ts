@@ -1,0 +1,88 @@
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../../errors';
+import { decode, readBytes } from '../unit-files';
+import type { Unit } from '../units';
+import { dbmate } from './dbmate';
+import { diesel } from './diesel';
+import { flyway } from './flyway';
+import { golang } from './golang';
+import { native } from './native';
+import { nodePgMigrate } from './node-pg-migrate';
+import { extraStem } from './stem';
+import type { Folder, FolderEntry, Layout, LayoutName } from './types';
+
+export type { Layout, LayoutName } from './types';
+
+export const LAYOUTS: readonly Layout[] = [native, golang, dbmate, flyway, diesel, nodePgMigrate];
+
+const ACCEPTED = `NNNN_name.sql (name: letters, digits, _, - and dots), with optional NNNN_name.down.sql, .precheck.sql, .verify.sql, .behaviour.sql and .expect.json beside it; or another tool's layout: ${LAYOUTS.filter((l) => l !== native).map((l) => `${l.form} (${l.name})`).join('; ')}`;
+
+export function layoutNamed(name: string): Layout {
+  const l = LAYOUTS.find((x) => x.name === name);
+  if (!l) throw new UsageError(`unknown layout "${name}"`, `one of ${LAYOUTS.map((x) => x.name).join(', ')}`);
+  return l;
+}
+
+/** A folder on disk; each file is read at most once. */
+export function openFolder(dir: string): Folder {
+  const names = readdirSync(dir).sort();
+  const entries = names.map((name) => ({ name, dir: statSync(path.join(dir, name)).isDirectory() }));
+  const present = new Set(names);
+  const bytes = new Map<string, Buffer>();
+  const texts = new Map<string, string>();
+  const folder: Folder = {
+    dir,
+    entries,
+    has: (name) => present.has(name),
+    bytes(name) {
+      if (!bytes.has(name)) bytes.set(name, readBytes(path.join(dir, name)));
+      return bytes.get(name)!;
+    },
+    text(name) {
+      if (!texts.has(name)) texts.set(name, decode(path.join(dir, name), folder.bytes(name)));
+      return texts.get(name)!;
+    },
+    sub: (name) => openFolder(path.join(dir, name)),
+  };
+  return folder;
+}
+
+/**
+ * Which layout a folder is in, from its entries' names. Every migration file must fit the
+ * same one: a folder that mixes layouts, or a `.sql` file that fits none, is refused naming it.
+ * An empty folder is native.
+ */
+export function detectLayout(folder: Folder): { layout: Layout; entries: FolderEntry[] } {
+  let candidates: Layout[] = [...LAYOUTS];
+  let first: { entry: FolderEntry; layouts: Layout[] } | undefined;
+  const used: FolderEntry[] = [];
+  for (const e of folder.entries) {
+    if (!e.dir && extraStem(e.name) !== undefined) {
+      used.push(e);
+      continue;
+    }
+    const fits = LAYOUTS.filter((l) => l.fits(e, folder));
+    if (fits.length === 0) {
+      if (!e.dir && e.name.endsWith('.sql')) throw new UsageError(`${path.join(folder.dir, e.name)} is not a migration file name: expected ${ACCEPTED}`, 'rename it, or move it out of the migrations folder');
+      continue;
+    }
+    const both = candidates.filter((l) => fits.includes(l));
+    if (both.length === 0) {
+      throw new UsageError(`${path.join(folder.dir, e.name)} is in the ${fits.map((l) => l.name).join('/')} layout (${fits[0].form}), but ${first!.entry.name} in the same folder is ${candidates.map((l) => l.name).join('/')} (${candidates[0].form}): a migrations folder holds one layout`,
+        'rename the files to one layout, or keep each tool\'s files in a folder of their own');
+    }
+    first ??= { entry: e, layouts: fits };
+    candidates = both;
+    used.push(e);
+  }
+  return { layout: first ? candidates[0] : native, entries: used };
+}
+
+/** The units of a migrations folder in whichever layout it is, ordered by version part by part. */
+export function readLayout(dir: string): { layout: LayoutName; units: Unit[] } {
+  const folder = openFolder(dir);
+  const { layout, entries } = detectLayout(folder);
+  const units = layout.read({ ...folder, entries });
+  return { layout: layout.name, units };
+}

@@ -39,7 +39,8 @@ export function liveLocksCheck(tables: readonly LockRequest[], found: readonly B
   const others = found.filter((b) => !b.conflicts);
   const also = others.length ? `; long transactions not in the way: ${others.map(describeBlocker).join('; ')}` : '';
   if (blocking.length) return { name: LIVE_LOCKS_CHECK, ok: false, detail: `${blocking.map(describeBlocker).join('; ')}${also}` };
-  const scope = tables.length ? `${tables.length} table(s) (${tables.map((t) => t.table).join(', ')})` : 'no existing table';
+  if (tables.length === 0) return { name: LIVE_LOCKS_CHECK, ok: true, detail: `the plan locks no table that exists yet${also}` };
+  const scope = `${tables.length} table(s) (${tables.map((t) => t.table).join(', ')})`;
   return { name: LIVE_LOCKS_CHECK, ok: true, detail: `no other session holds or waits for a conflicting lock on ${scope}${waitedS ? ` (after waiting ${waitedS} s)` : ''}${also}` };
 }
 

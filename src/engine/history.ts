@@ -140,7 +140,7 @@ export class History {
        )
        select ids.unit, s.kind, s.event, s.checksum, ${utc('s.at')} as at, s.db_user, s.client_host, s.duration_ms, s.run_id::text as run_id,
               -- An old row's whole-catalog map is for rollback alone (applyDetail), not for every reader.
-              s.detail - 'before' - 'footprint' as detail,
+              case when jsonb_typeof(s.detail) = 'object' then s.detail - 'before' - 'footprint' else s.detail end as detail,
               l.event as last_event, ${utc('l.at')} as last_at, l.detail->>'error' as last_error, l.detail->>'direction' as last_direction,
               case when l.event = 'failed'
                    then (select count(*)::int from migrate.history f where f.unit = ids.unit and f.event = 'failed' and f.id > coalesce(ids.state_id, 0))

@@ -70,8 +70,9 @@ export class History {
   /**
    * Creates the tracking schema, or adds what an older version of it lacks; called while
    * holding the run lock. migrate.hold_run_lock must be there (every unit's COMMIT depends on
-   * it); migrate.require_applied lets units be sent ahead: a role that may write the history
-   * but not create in its schema runs units one by one.
+   * it), and so must migrate.capture_before (the rollback proof, unit-state.ts);
+   * migrate.require_applied lets units be sent ahead: a role that may write the history but
+   * not create in its schema runs units one by one.
    */
   static async ensure(s: Session, log?: Logger): Promise<{ sendAhead: boolean }> {
     const [state] = await s.query<{ table: boolean; ahead: boolean; lock: boolean; proof: boolean }>(

@@ -8,7 +8,6 @@ import type { RunLock } from './lock';
 import { checkPlan, planSequence, type PlannedUnit, type PlanOptions } from './run-plan';
 import type { UnitResult } from './runner';
 import type { Unit } from './units';
-import { prepareFootprints } from './unit-state';
 
 export { drifted, type PlannedUnit } from './run-plan';
 
@@ -51,8 +50,6 @@ export async function runSequence(o: SequenceOptions): Promise<SequenceResult> {
   if (plan.toRun.length > 0 && o.confirm && !(await o.confirm(plan.steps))) {
     throw new MigrateError('declined at the prompt; nothing was changed', 3);
   }
-  // The rollback proof's footprints, parsed before the first unit is sent ahead.
-  await prepareFootprints(plan.toRun.map((i) => i.unit));
   const { results, error } = await execute(plan, {
     session: o.session, runId: o.runId, log: o.log, recordFailures: plan.mode === 'one-by-one' || plan.mode === 'pipelined',
     guard: o.runLock?.guard, lockLost: o.runLock?.lost, reopen: o.reopen,

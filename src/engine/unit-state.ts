@@ -50,8 +50,8 @@ export function captureSteps(runId: string, unit: Unit): Array<{ query: string; 
 }
 
 /** The proof kept for a unit's latest application, from migrate.unit_state or an old history row; null when none was kept. */
-export async function loadProof(s: Session, record: UnitRecord | undefined): Promise<RollbackProof | null> {
-  if (!record || record.event !== 'applied') return null;
+export async function loadProof(s: Session, record: Pick<UnitRecord, 'unit' | 'runId'> | undefined): Promise<RollbackProof | null> {
+  if (!record) return null;
   const [{ present }] = await s.query<{ present: boolean }>("select to_regclass('migrate.unit_state') is not null as present");
   const [row] = present
     ? await s.query<{ proof: string }>('select json_build_object(\'objects\', objects, \'schemas\', schemas, \'before\', before)::text as proof from migrate.unit_state where run_id = $1 and unit = $2', [record.runId, record.unit])
@@ -100,4 +100,23 @@ export function createdRelations(proof: RollbackProof | null): string[] {
   if (!proof) return [];
   if (proof.kind === 'whole-catalog') return proof.footprint.filter((k) => k.startsWith('table ') && !proof.before[k]).map((k) => k.slice('table '.length));
   return proof.objects.filter((o) => o.k === 'relation' && !(relationKey(o) in proof.before)).map((o) => `${o.s}.${o.n}`);
+}
+
+/** The object a whole-catalog fingerprint key (db/fingerprint.ts: "column public.t.c") is part of. */
+function ownerOf(key: string): { k: FootprintObject['k']; name: string } {
+  const [kind, ...rest] = key.split(' ');
+  const name = rest.join(' ');
+  const parts = name.replace(/\(.*$/, '').split('.');
+  if (kind === 'schema') return { k: 'schema', name };
+  if (kind === 'function') return { k: 'function', name: parts.slice(0, 2).join('.') };
+  if (kind === 'type') return { k: 'type', name: parts.slice(0, 2).join('.') };
+  return { k: 'relation', name: parts.slice(0, 2).join('.') };
+}
+
+/** Whether a whole-catalog fingerprint key belongs to an object of the proof's footprint. */
+export function inFootprint(proof: RollbackProof, key: string): boolean {
+  if (proof.kind === 'whole-catalog') return proof.footprint.includes(key);
+  const o = ownerOf(key);
+  const schema = o.k === 'schema' ? o.name : o.name.slice(0, o.name.lastIndexOf('.'));
+  return proof.schemas.includes(schema) || proof.objects.some((x) => x.k === o.k && (x.s ? `${x.s}.${x.n}` : x.n) === o.name);
 }

@@ -1,52 +1,64 @@
-import { statementDeps } from './dependencies';
+import { candidates, searchPathAfter, statementDeps } from './dependencies';
 import { lockFootprint } from './locks';
-import { LOCK_MODES, type LockMode, type LockRequest, type ParsedStatement } from './types';
+import { bareName, schemaName, SYSTEM_SCHEMAS } from './names';
+import type { ObjectRef, ParsedStatement } from './types';
 
-const rank = (m: LockMode): number => LOCK_MODES.indexOf(m);
+/** One object of a unit's footprint, as migrate.footprint (src/engine/unit-state.sql) looks it up. */
+export interface FootprintObject {
+  k: 'relation' | 'type' | 'function' | 'schema';
+  /** Schema; absent for a schema itself. */
+  s?: string;
+  n: string;
+}
 
 /**
- * Above this size a step is a data load: its footprint and the privileges it needs are not
- * worked out (its statements take their locks as they go), which keeps a 50 MB load cheap.
+ * The objects a unit's statements create, alter, drop or read, in its up and down steps, under
+ * each schema an unqualified name may resolve to; their parts (columns, constraints, indexes,
+ * triggers, policies, a view's body) come with them server-side. `schemas` is set when a
+ * statement runs SQL the analysis cannot see (dynamic SQL in a DO block, CALL, an unknown
+ * extension): then every object of the schemas the unit can reach is in the footprint.
  */
-export const FOOTPRINT_MAX_CHARS = 1 << 20;
-
-/**
- * A step's table-lock footprint, as the runner takes it up front: per table the strongest
- * mode any statement takes, leaving out the relations the step itself creates before it
- * locks them, sorted by name so every unit takes its locks in one consistent order.
- */
-export function stepFootprint(statements: readonly ParsedStatement[]): LockRequest[] {
-  return mergeFootprints([collect(statements)]);
+export interface UnitFootprint {
+  objects: FootprintObject[];
+  schemas: string[];
 }
 
-/** The union of footprints: per table the strongest mode, sorted by name. */
-export function mergeFootprints(footprints: ReadonlyArray<readonly LockRequest[]>): LockRequest[] {
-  const byTable = new Map<string, LockRequest>();
-  for (const l of footprints.flat()) {
-    const prev = byTable.get(l.table);
-    if (!prev || rank(l.lock) > rank(prev.lock)) byTable.set(l.table, l);
+/** The runner's own schema is never part of a footprint: the proof's own rows live there. */
+const OWN_SCHEMA = 'migrate';
+
+const skipped = (schema: string): boolean => schema === OWN_SCHEMA || schema === 'pg_temp' || SYSTEM_SCHEMAS.has(schema);
+
+export function unitFootprint(steps: ReadonlyArray<readonly ParsedStatement[]>): UnitFootprint {
+  const objects = new Map<string, FootprintObject>();
+  const reach = new Set<string>();
+  let opaque = false;
+  const add = (o: FootprintObject) => {
+    if (skipped(o.s ?? o.n)) return;
+    objects.set(`${o.k}\0${o.s ?? ''}\0${o.n}`, o);
+    reach.add(o.s ?? o.n);
+  };
+  const addRef = (ref: ObjectRef, searchPath: string[]) => {
+    if (ref.kind === 'schema') return add({ k: 'schema', n: ref.name });
+    if (ref.kind !== 'relation' && ref.kind !== 'type' && ref.kind !== 'function') return;
+    // An unqualified name: under each schema of the unit's search path (candidates also
+    // lists pg_catalog, pg_temp and the bare name, which are not footprints of a unit).
+    for (const c of candidates(ref, searchPath)) {
+      if (c.name.includes('.')) add({ k: ref.kind, s: schemaName(c.name), n: bareName(c.name) });
+    }
+  };
+  for (const statements of steps) {
+    let searchPath = ['public'];
+    for (const st of statements) {
+      const d = statementDeps(st, { searchPath });
+      for (const ref of [...d.needs, ...d.creates, ...d.drops]) addRef(ref, searchPath);
+      for (const l of lockFootprint(st, { searchPath })) addRef({ kind: 'relation', name: l.table }, searchPath);
+      if (d.opaque) {
+        opaque = true;
+        searchPath.forEach((s) => reach.add(s));
+      }
+      searchPath = searchPathAfter(st, searchPath);
+    }
   }
-  return [...byTable.values()].sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : 0));
+  const schemas = opaque ? [...reach].filter((s) => !skipped(s)).sort() : [];
+  return { objects: [...objects.values()], schemas };
 }
-
-function collect(statements: readonly ParsedStatement[]): LockRequest[] {
-  const created = new Set<string>();
-  const out: LockRequest[] = [];
-  for (const st of statements) {
-    for (const l of lockFootprint(st)) if (!created.has(l.table)) out.push(l);
-    for (const c of statementDeps(st).creates) if (c.kind === 'relation') created.add(c.name);
-  }
-  return out;
-}
-
-/** The table-lock modes a held or awaited lock conflicts with, per PostgreSQL's table of conflicting modes. */
-export const CONFLICTS: Record<LockMode, readonly LockMode[]> = {
-  'ACCESS SHARE': ['ACCESS EXCLUSIVE'],
-  'ROW SHARE': ['EXCLUSIVE', 'ACCESS EXCLUSIVE'],
-  'ROW EXCLUSIVE': ['SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
-  'SHARE UPDATE EXCLUSIVE': ['SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
-  SHARE: ['ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
-  'SHARE ROW EXCLUSIVE': ['ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
-  EXCLUSIVE: ['ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
-  'ACCESS EXCLUSIVE': LOCK_MODES,
-};

@@ -18,7 +18,7 @@ import type { Io, Outcome } from './io';
 import { emit } from './outcome';
 import { json } from '../render/run';
 import { renderPlanMarkdown, renderPlanText, planJson } from './plan-render';
-import { FOOTPRINT_MAX_CHARS, mergeFootprints, stepFootprint } from '../analysis/footprint';
+import { FOOTPRINT_MAX_CHARS, mergeFootprints, stepFootprint } from '../analysis/lock-footprint';
 import type { PreflightCheck } from '../engine/blocking';
 import { NO_RETRY } from '../engine/execute/retry';
 import { namedChecks } from '../engine/preflight-checks';

@@ -1,4 +1,6 @@
-import { diffFingerprints, describeDiff, fingerprint, isEmptyDiff, type Fingerprint } from '../db/fingerprint';
+import { diffFingerprints, fingerprint, type Fingerprint } from '../db/fingerprint';
+import { History } from '../engine/history';
+import { inFootprint, loadProof, proveRestored } from '../engine/unit-state';
 import { renderVerifyMarkdown } from '../render/markdown';
 import { writeOutput } from '../render/output';
 import type { CommonOptions } from './common';
@@ -27,6 +29,7 @@ export interface StoryFacts {
 export function story(ctx: StoryContext, facts: StoryFacts): Step[] {
   const o: CommonOptions = { ...ctx.common, lockWaitMs: 30000 };
   const last = phaseUnits(o).at(-1)!;
+  let beforeRollback: Fingerprint | undefined;
   const verifyStep = (label: string): Step => [label, async () => {
     const r = await verify(o);
     writeOutput(ctx.reportPath, renderVerifyMarkdown(r));
@@ -53,17 +56,22 @@ export function story(ctx: StoryContext, facts: StoryFacts): Step[] {
     }],
     verifyStep('verify'),
     [`rollback ${last.name}`, async () => {
+      beforeRollback = await withDatabase(o, ({ session }) => fingerprint(session));
       const r = await rollback({ ...o, unit: last.name, allowDataLoss: false });
       const u = r.units[0];
       const ok = r.ok && u?.action === 'rolled-back' && u.schemaEqualsBefore === true && r.reapply?.ok === true;
       return { ok, summary: r.error ? `failed: ${r.error.message}` : `${u?.action}; objects gone; schema equals pre-apply: ${u?.schemaEqualsBefore}; re-apply rehearsed: ${r.reapply?.ok ? 'ok' : 'FAILED'}`, expected: 'rolled back, schema equal to before, re-apply proven' };
     }],
+    // Checked here apart from the rollback's own proof: the unit's footprint is as before it was
+    // applied, and nothing outside it changed between just before the rollback and now.
     ['schema equals the pre-apply fingerprint', async () => withDatabase(o, async ({ session }) => {
-      const [row] = await session.query<{ before: Fingerprint | null }>(
-        "select detail->'before' as before from migrate.history where unit = $1 and event = 'applied' order by id desc limit 1", [last.name]);
-      if (!row?.before) return { ok: false, summary: `no pre-apply fingerprint recorded for ${last.name}` };
-      const d = diffFingerprints(row.before, await fingerprint(session));
-      return { ok: isEmptyDiff(d), summary: isEmptyDiff(d) ? `${Object.keys(row.before).length} catalog objects identical to before ${last.name}` : `differs: ${describeDiff(d)}` };
+      const proof = await loadProof(session, (await History.applications(session)).get(last.name));
+      if (!proof || !beforeRollback) return { ok: false, summary: `no pre-apply state kept for ${last.name}` };
+      const restored = await proveRestored(session, proof);
+      const d = diffFingerprints(beforeRollback, await fingerprint(session));
+      const outside = [...d.added, ...d.removed, ...d.changed].filter((k) => !inFootprint(proof, k));
+      const ok = restored.check.ok && outside.length === 0;
+      return { ok, summary: !restored.check.ok ? restored.check.detail : outside.length ? `changed outside the footprint of ${last.name}: ${outside.slice(0, 8).join(', ')}` : `${restored.check.detail}; nothing else in the catalog changed` };
     })],
     ['re-apply', async () => {
       const r = await remediate(o);

@@ -8,7 +8,8 @@ import { toUnitFailed } from '../engine/failure';
 import { History, isApplied } from '../engine/history';
 import { drifted } from '../engine/sequence';
 import { afterLoss, fromHistory } from '../engine/execute/after-loss';
-import { failedAttemptMs, rollbackUnit, rowsAtRisk, type ApplyDetail, type RunContext, type UnitResult } from '../engine/runner';
+import { failedAttemptMs, rollbackUnit, rowsAtRisk, type RunContext, type UnitResult } from '../engine/runner';
+import { loadProof, type RollbackProof } from '../engine/unit-state';
 import { runsInTransaction } from '../engine/non-transactional';
 import { refuseSyntaxErrors } from '../engine/syntax';
 import { verifyUnit } from '../engine/unit-checks';
@@ -79,9 +80,11 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
     refuseBlank(order, 'down');
     await checkDownSteps(session, order, !!o.dryRun);
 
+    const proofs = new Map<string, RollbackProof | null>();
+    for (const u of order) proofs.set(u.name, await loadProof(session, states.get(u.name)));
     const dataLoss: RollbackResult['dataLoss'] = [];
     for (const u of order) {
-      for (const r of await rowsAtRisk(session, u, detailOf(states.get(u.name)?.detail))) dataLoss.push({ unit: u.name, ...r });
+      for (const r of await rowsAtRisk(session, u, proofs.get(u.name) ?? null)) dataLoss.push({ unit: u.name, ...r });
     }
     if (dataLoss.length > 0 && !o.allowDataLoss) {
       throw new BlockedError(`rolling back would delete data: ${dataLoss.map((d) => `${d.table} holds ${d.rows} row${d.rows === 1 ? '' : 's'}`).join(', ')}`,
@@ -115,7 +118,7 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
             results.push(await reported(o.progress, at, async () => {
               lockWaits?.begin(u.name);
               try {
-                return await rollbackUnit(ctx, u, detailOf(states.get(u.name)?.detail));
+                return await rollbackUnit(ctx, u, proofs.get(u.name) ?? null);
               } finally {
                 await lockWaits?.end();
               }
@@ -193,10 +196,6 @@ async function reapplyRehearsal(s: Session, forward: Unit[]): Promise<{ ok: bool
     }
     throw new RollbackSignal({ ok: checks.every((c) => c.ok), checks });
   });
-}
-
-function detailOf(detail: Record<string, unknown> | null | undefined): ApplyDetail | null {
-  return detail && typeof detail === 'object' && 'before' in detail && 'footprint' in detail ? (detail as unknown as ApplyDetail) : null;
 }
 
 type RollbackArgv = GlobalArgv & GuardArgv & OutputArgv & DryRunArgv & ConfirmArgv & {

@@ -32,7 +32,7 @@ export const RUNNER_APPLICATION = 'migrate';
  * transaction has been open at least `minAgeMs` (short application transactions come and go;
  * these are the ones an attempt would time out on), with what pg_stat_activity says of them.
  * `conflictsWith` maps each table to the LOCK TABLE modes that conflict with what the run
- * takes there (analysis/footprint.ts CONFLICTS); `exclude` are the runner's own pids.
+ * takes there (analysis/lock-footprint.ts CONFLICTS); `exclude` are the runner's own pids.
  */
 export async function findBlockers(s: Session, tables: ReadonlyArray<TableLock & { conflictsWith: readonly string[] }>, o: { minAgeMs: number; exclude: readonly number[] }): Promise<Blocker[]> {
   if (tables.length === 0) return [];

@@ -1,4 +1,4 @@
-import { CONFLICTS } from '../analysis/footprint';
+import { CONFLICTS } from '../analysis/lock-footprint';
 import type { LockRequest } from '../analysis/types';
 import { describeBlocker, findBlockers, type Blocker } from '../db/blockers';
 import type { Session } from '../db/session';

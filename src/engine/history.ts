@@ -69,7 +69,9 @@ export interface LastAttempt {
 const utc = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 const DDL = readFileSync(path.join(__dirname, 'history.sql'), 'utf8');
-const GUARD_DDL = readFileSync(path.join(__dirname, 'history-guard.sql'), 'utf8');
+const GUARD_DDL = readFileSync(path.join(__dirname, 'history-guard.sql'), 'utf8')
+  // The rollback proof's table and functions (unit-state.ts), installed with the guards.
+  + readFileSync(path.join(__dirname, 'unit-state.sql'), 'utf8');
 const EVENTS_DDL = readFileSync(path.join(__dirname, 'history-events.sql'), 'utf8');
 
 /** The history table is the umzug storage; it lives in schema "migrate". */
@@ -77,13 +79,15 @@ export class History {
   /**
    * Creates the tracking schema, or adds what an older version of it lacks; called while
    * holding the run lock. migrate.hold_run_lock must be there (every unit's COMMIT depends on
-   * it); migrate.require_applied lets units be sent ahead: a role that may write the history
-   * but not create in its schema runs units one by one.
+   * it), and so must migrate.capture_before (the rollback proof, unit-state.ts);
+   * migrate.require_applied lets units be sent ahead: a role that may write the history but
+   * not create in its schema runs units one by one.
    */
   static async ensure(s: Session, log?: Logger): Promise<{ sendAhead: boolean }> {
-    const [state] = await s.query<{ table: boolean; ahead: boolean; lock: boolean; events: boolean }>(
+    const [state] = await s.query<{ table: boolean; ahead: boolean; lock: boolean; proof: boolean; events: boolean }>(
       `select to_regclass('migrate.history') is not null as table, to_regprocedure('migrate.require_applied(uuid,text)') is not null as ahead,
               to_regprocedure('migrate.hold_run_lock(integer,integer,integer,integer)') is not null as lock,
+              to_regprocedure('migrate.capture_before(uuid,text,jsonb,text[])') is not null as proof,
               coalesce((select pg_get_constraintdef(c.oid) like '%repaired%' from pg_constraint c
                          where c.conrelid = to_regclass('migrate.history') and c.conname = 'history_event_check'), true) as events`,
     );
@@ -92,14 +96,15 @@ export class History {
       return { sendAhead: true };
     }
     if (!state.events) await s.script(EVENTS_DDL, 'history-events.sql');
-    if (state.ahead && state.lock) return { sendAhead: true };
+    if (state.ahead && state.lock && state.proof) return { sendAhead: true };
     // A history schema from an earlier version of this runner: add the guards to it.
     try {
       await s.script(GUARD_DDL, 'history-guard.sql');
       return { sendAhead: true };
     } catch (err) {
-      if (!state.lock) {
-        throw new BlockedError('the history schema lacks migrate.hold_run_lock, which proves at each COMMIT that this run still holds the migration lock, and this role cannot add it; nothing was run',
+      if (!state.lock || !state.proof) {
+        const what = state.lock ? 'migrate.capture_before, which keeps the state a rollback is checked against' : 'migrate.hold_run_lock, which proves at each COMMIT that this run still holds the migration lock';
+        throw new BlockedError(`the history schema lacks ${what}, and this role cannot add it; nothing was run`,
           'run `migrate up` once as the owner of schema migrate (it adds the function), or grant CREATE on schema migrate', [(err as Error).message]);
       }
       log?.warn({ err: (err as Error).message }, 'could not add migrate.require_applied to the history schema; units run one round trip after another');
@@ -147,7 +152,9 @@ export class History {
           where event in ('applied', 'adopted', 'imported', 'rolled_back', 'failed', 'repaired')
           group by unit
        )
-       select ids.unit, s.kind, s.event, case when ids.repair_id > ids.state_id then r.checksum else s.checksum end as checksum, ${utc('s.at')} as at, s.db_user, s.client_host, s.duration_ms, s.run_id::text as run_id, s.detail,
+       select ids.unit, s.kind, s.event, case when ids.repair_id > ids.state_id then r.checksum else s.checksum end as checksum, ${utc('s.at')} as at, s.db_user, s.client_host, s.duration_ms, s.run_id::text as run_id,
+              -- An old row's whole-catalog map is for rollback alone (applyDetail), not for every reader.
+              case when jsonb_typeof(s.detail) = 'object' then s.detail - 'before' - 'footprint' else s.detail end as detail,
               l.event as last_event, ${utc('l.at')} as last_at, l.detail->>'error' as last_error, l.detail->>'direction' as last_direction,
               case when l.event = 'failed'
                    then (select count(*)::int from migrate.history f where f.unit = ids.unit and f.event = 'failed' and f.id > greatest(ids.state_id, ids.repair_id, 0))
@@ -185,6 +192,13 @@ export class History {
     return new Map(rows.map((r) => [r.unit, {
       unit: r.unit, event: r.event, runId: r.run_id, at: r.at, dbUser: r.db_user, clientHost: r.client_host, runnerVersion: r.runner_version, checksum: r.checksum,
     }]));
+  }
+
+  /** The detail of a unit's "applied" row of a run (an old row holds its rollback proof there: unit-state.ts). */
+  static async applyDetail(s: Session, runId: string, unit: string): Promise<Record<string, unknown> | null> {
+    const [row] = await s.query<{ detail: Record<string, unknown> | null }>(
+      `select detail from migrate.history where run_id = $1 and unit = $2 and event = 'applied' order by id desc limit 1`, [runId, unit]);
+    return row?.detail ?? null;
   }
 
   private static async present(s: Session): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { FOOTPRINT_MAX_CHARS, mergeFootprints, stepFootprint } from '../analysis/footprint';
+import { FOOTPRINT_MAX_CHARS, mergeFootprints, stepFootprint } from '../analysis/lock-footprint';
 import { parseSql } from '../analysis/parse';
 import type { LockRequest, ParsedStatement } from '../analysis/types';
 import type { PreflightCheck } from './blocking';

@@ -1,4 +1,3 @@
-import { describeDiff, diffFingerprints, fingerprint, isEmptyDiff, pick, type Fingerprint } from '../db/fingerprint';
 import { RollbackSignal, type PipelineStep, type Session } from '../db/session';
 import { InterruptedError, MigrateError, UnitFailedError } from '../errors';
 import { lockTablesStep, type TableLock } from '../db/table-locks';
@@ -10,6 +9,7 @@ import type { Interrupt } from './interrupt';
 import { locateFailure } from './locate';
 import { runOutsideTransaction, runsInTransaction } from './non-transactional';
 import { History } from './history';
+import { captureSteps, createdRelations, prepareFootprints, proveRestored, type RollbackProof } from './unit-state';
 import { hasVerify, verifyUnit } from './unit-checks';
 import type { Unit } from './units';
 
@@ -37,7 +37,7 @@ export interface UnitResult {
   lockWaitMs?: number;
   /** How many times the unit was tried: more than 1 when it gave way to live traffic and was retried. */
   attempts?: number;
-  /** Rollback only: the schema equals the pre-apply schema, outside and inside the unit's footprint. */
+  /** Rollback only: the schema equals the pre-apply schema (within the unit's footprint; the whole catalog for a unit applied by an older runner). */
   schemaEqualsBefore?: boolean;
 }
 
@@ -67,18 +67,12 @@ export interface RetriedAttempt {
   lockWaitMs?: number;
 }
 
-/** Stored with the "applied" row of a unit that can be rolled back: the proof material for its rollback. */
-interface ApplyDetail {
-  before: Fingerprint;
-  footprint: string[];
-}
-
 /**
- * A unit with nothing to measure or check around it (no down step, no verify, transactional):
- * its whole transaction, history row included, is one round trip, so it can be sent ahead.
+ * A unit with nothing to check around it (no verify, transactional): its whole transaction,
+ * rollback proof and history row included, is one round trip, so it can be sent ahead.
  */
 export function isOneTrip(unit: Unit): boolean {
-  return !unit.down && !hasVerify(unit) && unit.transactional;
+  return !hasVerify(unit) && unit.transactional;
 }
 
 /**
@@ -165,6 +159,7 @@ export function sendUnit(ctx: RunContext, unit: Unit, precheck: CheckResult[], a
     ...startSteps(ctx),
     ...(after ? [History.requireAppliedStep(ctx.runId, after)] : []),
     ...lockSteps(ctx, unit),
+    ...captureSteps(ctx.runId, unit),
     { script: unit.up.text, file: unit.up.path },
     History.recordStep({ runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'applied', checksum: unit.checksum, precheck, detail: ctx.retried?.length ? retriedDetail(ctx) : undefined }),
     ...guardSteps(ctx),
@@ -185,6 +180,7 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
+    if (!sent) await prepareFootprints([unit]);
     if (hasVerify(unit)) {
       const adopted = await ctx.session.transaction(async (tx) => {
         await markStart(ctx, tx);
@@ -219,7 +215,7 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
       for (const step of lockSteps(ctx, unit)) await s.script(step.script!, step.file!).catch((err) => {
         throw toUnitFailed(unit, 'up', { path: step.file!, text: step.script! }, err);
       });
-      const before = unit.down ? await fingerprint(s) : undefined;
+      for (const step of captureSteps(ctx.runId, unit)) await s.query(step.query, step.params);
       if (!unit.transactional) {
         // No transaction to refuse its COMMIT: the lock is checked before each statement instead.
         for (const note of await runOutsideTransaction(s, unit, 'up', () => guardCommit(ctx, s))) ctx.log.warn({ unit: unit.name }, note);
@@ -234,11 +230,7 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
       if (failed(checks).length > 0) {
         throw new UnitFailedError(unit.name, 'verify', { file: unit.verify?.path ?? unit.up.path }, `verify failed: ${summarize(checks)}`);
       }
-      let detail: (ApplyDetail & { retried?: readonly RetriedAttempt[] }) | { retried?: readonly RetriedAttempt[] } | undefined = ctx.retried?.length ? retriedDetail(ctx) : undefined;
-      if (before) {
-        const d = diffFingerprints(before, await fingerprint(s));
-        detail = { before, footprint: [...d.added, ...d.removed, ...d.changed], ...retriedDetail(ctx) };
-      }
+      const detail = ctx.retried?.length ? retriedDetail(ctx) : undefined;
       // Outside a transaction there is no server-side start to measure from: the runner's clock.
       const common = { runId: ctx.runId, unit: unit.name, kind: unit.kind, checksum: unit.checksum, durationMs: unit.transactional ? undefined : elapsed() };
       const book = async (tx: Session) => {
@@ -271,9 +263,8 @@ function lostSession(ctx: RunContext): MigrateError | undefined {
 }
 
 /** Counts rows in the tables a unit created, for the data-loss guard of a rollback. */
-export async function rowsAtRisk(s: Session, unit: Unit, detail: ApplyDetail | null): Promise<Array<{ table: string; rows: number }>> {
-  const tables = new Set<string>(Object.keys(unit.expect?.tables ?? {}));
-  for (const key of detail?.footprint ?? []) if (key.startsWith('table ') && !(detail!.before[key])) tables.add(key.slice('table '.length));
+export async function rowsAtRisk(s: Session, unit: Unit, proof: RollbackProof | null): Promise<Array<{ table: string; rows: number }>> {
+  const tables = new Set<string>([...Object.keys(unit.expect?.tables ?? {}), ...createdRelations(proof)]);
   if (tables.size === 0) return [];
   // query_to_xml runs the dynamic count server-side with %I quoting; no SQL is built here.
   const rows = await s.query<{ tbl: string; n: string }>(
@@ -301,7 +292,7 @@ export async function rowsAtRisk(s: Session, unit: Unit, detail: ApplyDetail | n
  * Rolls one unit back in a transaction: down step, its declared objects gone, and every
  * object it touched back to its pre-apply definition; otherwise the rollback itself is undone.
  */
-export async function rollbackUnit(ctx: RunContext, unit: Unit, stored: ApplyDetail | null): Promise<UnitResult> {
+export async function rollbackUnit(ctx: RunContext, unit: Unit, proof: RollbackProof | null): Promise<UnitResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const down = unit.down;
@@ -319,11 +310,10 @@ export async function rollbackUnit(ctx: RunContext, unit: Unit, stored: ApplyDet
       }
       const checks: CheckResult[] = unit.expect ? await checkAbsent(tx, unit.expect) : [];
       let schemaEqualsBefore: boolean | undefined;
-      if (stored?.before) {
-        const now = await fingerprint(tx);
-        const footprintDiff = diffFingerprints(pick(stored.before, stored.footprint), pick(now, stored.footprint));
-        checks.push({ task: 8, check: 'schema restored', ok: isEmptyDiff(footprintDiff), detail: isEmptyDiff(footprintDiff) ? `${stored.footprint.length} objects the unit touched are back as before` : `not restored: ${describeDiff(footprintDiff)}` });
-        schemaEqualsBefore = isEmptyDiff(diffFingerprints(stored.before, now));
+      if (proof) {
+        const restored = await proveRestored(tx, proof);
+        checks.push(restored.check);
+        schemaEqualsBefore = restored.schemaEqualsBefore;
       }
       if (failed(checks).length > 0) {
         throw new UnitFailedError(unit.name, 'down', { file: down.path }, `rollback did not restore the schema: ${summarize(checks)}`, inTransaction ? undefined : {
@@ -360,4 +350,4 @@ async function recordFailure(ctx: RunContext, unit: Unit, err: unknown, duration
     .catch((e) => ctx.log.warn({ unit: unit.name }, `could not record the failure in the history: ${(e as Error).message}`));
 }
 
-export type { ApplyDetail };
+export type { RollbackProof };

@@ -29,7 +29,7 @@ describe('durations: the figure on screen is the figure in the history', () => {
       // Two one-trip units, the second sent while the first runs.
       '0001_trip_a.sql': 'create table trip_a (id int primary key);\nselect pg_sleep(0.05);\n',
       '0002_trip_b.sql': 'create table trip_b (id int primary key);\n',
-      // A down step: fingerprinted before and after, in its own transaction.
+      // A down step: its footprint is kept as the first step of its one-trip transaction.
       '0003_with_down.sql': 'create table with_down (id int primary key);\n',
       '0003_with_down.down.sql': 'drop table with_down;\n',
       // A verify hook: an adoption check first, then the unit.

@@ -1,6 +1,7 @@
 import { asMigrateError } from '../../errors';
 import type { RunItem, RunPlan } from '../run-plan';
 import { isOneTrip, sendUnit, type SentUnit, type UnitResult } from '../runner';
+import { prepareFootprints } from '../unit-state';
 import { afterLoss, fromHistory, recordLost } from './after-loss';
 import { attempt, inOrder, notRun, stoppedAt, type ExecContext, type Outcome } from './context';
 
@@ -35,7 +36,10 @@ async function separately(plan: RunPlan, ctx: ExecContext, sendAhead: boolean): 
       ahead = undefined;
       const next = toRun[index + 1];
       if (sendAhead && next && isOneTrip(item.unit) && isOneTrip(next.unit) && !ctx.lockLost?.()) {
+        if (!sent) await prepareFootprints([item.unit]);
         sent ??= sendUnit(ctx, item.unit, item.precheck);
+        // The next unit's rollback footprint is parsed while this one runs on the server.
+        await prepareFootprints([next.unit]);
         ahead = sendUnit(ctx, next.unit, next.precheck, item.unit.name);
       }
       const result = await attempt(ctx, item, sent);

@@ -77,8 +77,10 @@ export function renderRunText(title: string, r: RunResult, more: string[] = [], 
 /** A run as a Markdown section for a change ticket; `more` sections follow the units table. */
 export function renderRunMarkdown(title: string, r: RunResult, more: string[] = []): string {
   const out = [`# ${title}: ${r.ok ? 'OK' : r.units.length === 0 ? 'REFUSED' : 'FAILED'}${r.dryRun ? ' (dry run: everything was rolled back)' : ''}`, '', `- Run id: \`${r.runId}\``, `- Time: ${new Date().toISOString()}`, ''];
-  out.push('| unit | kind | action | duration | detail |', '|---|---|---|---:|---|');
-  for (const u of r.units) out.push(`| ${u.name} | ${u.kind} | ${actionWord(u, r.dryRun)} | ${u.durationMs} ms | ${cell(u.error ?? u.reason)} |`);
+  out.push('| unit | kind | action | duration | attempts | lock waits | detail |', '|---|---|---|---:|---:|---:|---|');
+  for (const u of r.units) {
+    out.push(`| ${u.name} | ${u.kind} | ${actionWord(u, r.dryRun)} | ${u.durationMs} ms | ${u.attempts ?? ''} | ${u.lockWaitMs ? `${u.lockWaitMs} ms` : ''} | ${cell(u.error ?? u.reason)} |`);
+  }
   out.push(...more);
   if (r.error) out.push('', '## Error', '', '```', r.error.message, '```', ...(r.error.hint ? ['', `Hint: ${r.error.hint}`] : []));
   return out.join('\n') + '\n';

@@ -114,6 +114,15 @@ describe('a unit that cannot get its locks gives way and is tried again', () => 
     expect(rows[0].detail.retried.map((a: { code: string }) => a.code)).toEqual(['40P01', '40P01']);
   });
 
+  test('the Markdown report of the run shows each unit\'s attempts', async () => {
+    await db.sql`create sequence markdown_tries`;
+    const p = migrationsProject({ '0005_md_retried.sql': `create table after_md (id int);\n${losesDeadlock('markdown_tries', 1)}` });
+    const run = await runCli(['--database-url', db.url, '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir, 'up', '--format', 'markdown', '--lock-retries', '3', '--lock-backoff', '50ms']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/\| unit \| kind \| action \| duration \| attempts \| lock waits \| detail \|/);
+    expect(run.stdout).toMatch(/\| 0005_md_retried \| migration \| applied \| \d+ ms \| 2 \|/);
+  });
+
   test('when the retries run out: exit 5, one failed row listing the attempts, the unit rolled back', async () => {
     await db.sql`create sequence always_tries`;
     const p = migrationsProject({

@@ -44,6 +44,10 @@ BEGIN
     JOIN pg_namespace n ON n.nspname = w.s
     JOIN pg_proc p ON p.proname = w.n AND p.pronamespace = n.oid
    WHERE w.k = 'function';
+  -- A footprint of objects that do not exist yet (a unit that only creates): nothing to read.
+  IF cardinality(p_schemas) = 0 AND cardinality(v_ns) + cardinality(v_rel) + cardinality(v_typ) + cardinality(v_proc) = 0 THEN
+    RETURN '{}'::jsonb;
+  END IF;
   IF cardinality(p_schemas) > 0 THEN
     -- The wider fallback: everything in these schemas (see unit-state.ts).
     SELECT array_agg(oid) INTO v_all FROM pg_namespace WHERE nspname = ANY (p_schemas);

@@ -182,3 +182,34 @@ test('--json: no progress, the run shape unchanged', async () => {
   expect(run.stderr).toBe('');
   expect(run.json()).toMatchObject({ ok: true, dryRun: false, runId: expect.any(String), units: [{ name: '0001_one', action: 'applied' }, { name: '0002_slow' }, { name: '0003_three' }] });
 });
+
+test('SIGTERM while the run waits for a session in its way (before the first change): the wait ends at once, exit 1, nothing applied', async () => {
+  const p = migrationsProject({ '0001_alter_knobs.sql': 'alter table knobs add column waited int;\n' });
+  const log = path.join(tempDir('signals-wait-'), 'run.jsonl');
+  // An open transaction that has read knobs: the ALTER cannot have its lock while it lasts.
+  const holder = db.sql.reserve();
+  const h = await holder;
+  await h.unsafe('begin; select * from knobs');
+  try {
+    // Each pause before trying again is 10 minutes: a run that ends within the test's time ended its pause on the signal.
+    const { child, result } = startBin(['--database-url', db.url, '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir, 'up',
+      '--lock-timeout', '200ms', '--lock-retries', '3', '--lock-backoff', '10min', '--log-file', log]);
+    await until(async () => {
+      try {
+        return readFileSync(log, 'utf8').includes('waiting before the first change');
+      } catch {
+        return false;
+      }
+    });
+    child.kill('SIGTERM');
+    const run = await result;
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: interrupted by SIGTERM: no further unit was started$/m);
+    const [t] = await db.sql`select count(*)::int as n from pg_attribute where attrelid = 'knobs'::regclass and attname = 'waited'`;
+    expect(t.n).toBe(0);
+    expect(await db.sql`select event from migrate.history where event = 'applied'`).toHaveLength(0);
+  } finally {
+    await h.unsafe('rollback');
+    h.release();
+  }
+});

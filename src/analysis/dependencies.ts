@@ -8,6 +8,7 @@ import * as objects from './deps/objects';
 import * as acl from './deps/acl';
 import * as drops from './deps/drop';
 import { lineAt } from './lines';
+import { memoByNode } from './memo';
 import type { AnalysisOptions, Gap, ObjectRef, Opaque, ParsedStatement, StatementDeps } from './types';
 
 export type { ObjectRef, StatementDeps, Gap } from './types';
@@ -70,7 +71,9 @@ function collect(node: Node, d: DepsCollector): void {
  * Purely syntactic: names are normalised (schema-qualified with the search
  * path's first schema) and built-ins are left out as always present.
  */
-export function statementDeps(stmt: ParsedStatement, opts: AnalysisOptions = {}): StatementDeps {
+export const statementDeps = memoByNode(depsOf);
+
+function depsOf(stmt: ParsedStatement, opts: AnalysisOptions): StatementDeps {
   const names = new Names(opts);
   const d = new DepsCollector(names);
   collect(stmt.node, d);

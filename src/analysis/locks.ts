@@ -2,6 +2,7 @@ import { Node, list, nodeOf, strings, walk } from './ast';
 import { Names } from './names';
 import { addressRef, RELATION_OBJECTS, SUBOBJECTS } from './deps/address';
 import { alterTableCmdLock, describeCmd } from './locks/alter-table';
+import { memoByNode } from './memo';
 import { kindsOf } from './statement-kinds';
 import { LOCK_MODES, type AnalysisOptions, type LockMode, type LockRequest, type ParsedStatement } from './types';
 
@@ -220,7 +221,9 @@ function dml(verb: string): Handler {
  * the statement creates are not listed; the caller filters to relations that
  * exist. GRANT, DO, CREATE FUNCTION and the like report nothing.
  */
-export function lockFootprint(stmt: ParsedStatement, opts: AnalysisOptions = {}): LockRequest[] {
+export const lockFootprint = memoByNode(footprintOf);
+
+function footprintOf(stmt: ParsedStatement, opts: AnalysisOptions): LockRequest[] {
   const kind = Object.keys(stmt.node ?? {})[0];
   const handler = kind ? HANDLERS[kind] : undefined;
   if (!handler) return [];

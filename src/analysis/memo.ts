@@ -1,0 +1,23 @@
+import type { AnalysisOptions, ParsedStatement } from './types';
+
+/**
+ * A pure analysis of one statement, computed once per parse tree and options. `plan` asks the
+ * same questions of every statement from several places (catalog references, gaps, locks,
+ * what a step creates); over a file of thousands of statements the repeated tree walks were
+ * most of its time. Keyed by the tree object, so a statement parsed again is analysed again;
+ * callers treat the result as read-only.
+ */
+export function memoByNode<T>(analyse: (stmt: ParsedStatement, opts: AnalysisOptions) => T): (stmt: ParsedStatement, opts?: AnalysisOptions) => T {
+  const cache = new WeakMap<object, Map<string, T>>();
+  return (stmt, opts = {}) => {
+    const node = stmt.node;
+    if (node === null || typeof node !== 'object') return analyse(stmt, opts);
+    // Names() reads the options so: an empty or absent search path is ['public'], as are absent assumed schemas.
+    const key = `${(opts.searchPath?.length ? opts.searchPath : ['public']).join('\0')}\u0001${(opts.assumeSchemas ?? ['public']).join('\0')}`;
+    let byOpts = cache.get(node);
+    if (!byOpts) cache.set(node, (byOpts = new Map()));
+    let r = byOpts.get(key);
+    if (r === undefined && !byOpts.has(key)) byOpts.set(key, (r = analyse(stmt, opts)));
+    return r as T;
+  };
+}

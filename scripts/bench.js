@@ -7,8 +7,10 @@
 // busy machine falls on both sides; with --peers also node-pg-migrate, dbmate and
 // graphile-migrate, each on the same units in its own format. Then: the same with 2,000 tables
 // already in the database; `migrate status` over N and 10,000 applied units; the history's
-// bytes per unit; `migrate --help`. Prints a Markdown table of medians, ratios and peak memory
-// and writes it to docs/BENCHMARKS.md. It reports; it asserts nothing.
+// bytes per unit; `migrate plan` over a migration of 1 MB of SQL; `migrate verify` of the
+// remediated database with 5,000 unrelated tables added; `migrate --help`. Prints a Markdown
+// table of medians, ratios and peak memory and writes it to docs/BENCHMARKS.md. It reports; it
+// asserts nothing.
 'use strict';
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -19,10 +21,12 @@ const postgres = require('postgres');
 const args = require('yargs/yargs')(process.argv.slice(2))
   .option('n', { type: 'number', describe: 'units per run (default 1000; 200 with --quick)' })
   .option('rounds', { type: 'number', describe: 'pairs per case (default 3; 2 with --quick)' })
-  .option('quick', { type: 'boolean', default: false, describe: 'a short run: N = 200, 2 rounds, 500 existing tables, no 10,000-unit status' })
+  .option('quick', { type: 'boolean', default: false, describe: 'a short run: N = 200, 2 rounds, 500 existing tables, no 10,000-unit status, verify with 1,000 extra tables' })
   .option('peers', { type: 'boolean', default: false, describe: 'also node-pg-migrate, dbmate and graphile-migrate (dev dependencies)' })
   .option('existing-tables', { type: 'number', describe: 'tables already in the database for the "busy catalog" case (default 2000; 500 with --quick)' })
   .option('status-units', { type: 'number', describe: 'the large history `status` is timed over (default 10000; 0 skips it)' })
+  .option('plan-kb', { type: 'number', describe: 'size of the one migration `plan` is timed over, in KiB of SQL (default 1024; 0 skips it)' })
+  .option('verify-tables', { type: 'number', describe: 'unrelated tables added to the remediated database `verify` is timed on (default 5000; 1000 with --quick; 0 skips it)' })
   .option('out', { type: 'string', default: path.join(__dirname, '..', 'docs', 'BENCHMARKS.md'), describe: 'where the Markdown report goes ("" for nowhere)' })
   .option('database-url', { type: 'string', describe: 'an admin URL; scratch databases are created beside it' })
   .option('embedded', { type: 'boolean', default: false, describe: 'use an embedded PostgreSQL 17 even when a local server answers' })
@@ -33,6 +37,10 @@ const N = args.n ?? (quick ? 200 : 1000);
 const ROUNDS = args.rounds ?? (quick ? 2 : 3);
 const EXISTING = args['existing-tables'] ?? (quick ? 500 : 2000);
 const STATUS_UNITS = args['status-units'] ?? (quick ? 0 : 10000);
+const PLAN_KB = args['plan-kb'] ?? 1024;
+const VERIFY_TABLES = args['verify-tables'] ?? (quick ? 1000 : 5000);
+/** Whole-process runs per "other figure" (plan, verify, status, --help). */
+const FIGURE_RUNS = 5;
 
 const root = path.join(__dirname, '..');
 const bin = path.join(root, 'bin', 'migrate.js');
@@ -102,6 +110,35 @@ function generate(dir, n) {
   return d;
 }
 
+/**
+ * One migration of about `kb` KiB, shaped like a large real one (a schema dump with its seed
+ * data): per entity a table with an identity key, defaults and a check, an index, a comment, a
+ * PL/pgSQL trigger function and its trigger, and a multi-row INSERT of 20 rows.
+ */
+function bigMigration(kb) {
+  const parts = ['-- A large migration: a schema and its seed data, in one file.\n'];
+  let size = parts[0].length;
+  let i = 0;
+  while (size < kb * 1024) {
+    i++;
+    const t = `app_item_${i}`;
+    const rows = Array.from({ length: 20 }, (_, k) => `  (${k + 1}, 'item ${i}-${k} ''quoted''', '${['new', 'active', 'archived'][k % 3]}', '{"n": ${k}, "tags": ["a", "b"]}')`);
+    const part = [
+      `\ncreate table ${t} (\n  id bigint generated always as identity primary key,\n  org_id bigint not null,\n  name text not null,\n`
+        + `  status text not null default 'new' check (status in ('new', 'active', 'archived')),\n  payload jsonb,\n  created_at timestamptz not null default now()\n);\n`,
+      `create index ${t}_org_idx on ${t} (org_id, created_at desc);\n`,
+      `comment on table ${t} is 'items of kind ${i}';\n`,
+      `create or replace function ${t}_touch() returns trigger language plpgsql as $$\nbegin\n  if new.status is distinct from old.status then\n`
+        + `    new.payload := coalesce(new.payload, '{}'::jsonb) || jsonb_build_object('changed', now());\n  end if;\n  return new;\nend;\n$$;\n`,
+      `create trigger ${t}_touch before update on ${t} for each row execute function ${t}_touch();\n`,
+      `insert into ${t} (org_id, name, status, payload) values\n${rows.join(',\n')};\n`,
+    ].join('');
+    parts.push(part);
+    size += part.length;
+  }
+  return { sql: parts.join(''), statements: 6 * i };
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function server() {
@@ -157,6 +194,8 @@ async function main() {
   let historyBytes;
   const status = {};
   const help = [];
+  let planFigure;
+  let verifyFigure;
   try {
     // 1. N units with down steps on an empty database, pair by pair.
     for (let r = 0; r < ROUNDS; r++) {
@@ -197,7 +236,39 @@ async function main() {
       process.stderr.write(`applying ${STATUS_UNITS} units for the status case…\n`);
       status[STATUS_UNITS] = await statusOver(STATUS_UNITS, big.ours);
     }
-    for (let k = 0; k < 5; k++) help.push(run('node', [bin, '--help']));
+    // 4. plan over one migration of PLAN_KB KiB of SQL, on an empty database (nothing applied).
+    if (PLAN_KB > 0) {
+      const migrations = path.join(dir, 'plan', 'migrations');
+      const phases = path.join(dir, 'plan', 'phases');
+      fs.mkdirSync(migrations, { recursive: true });
+      fs.mkdirSync(phases, { recursive: true });
+      const { sql, statements } = bigMigration(PLAN_KB);
+      fs.writeFileSync(path.join(migrations, '0001_large_schema_and_seed.sql'), sql);
+      const url = await fresh('plan');
+      const times = [];
+      for (let k = 0; k < FIGURE_RUNS; k++) times.push(run('node', [bin, 'plan', '--json', '--database-url', url, '--migrations-dir', migrations, '--phases-dir', phases]));
+      planFigure = { times, bytes: Buffer.byteLength(sql), statements };
+      process.stderr.write(`plan over ${(planFigure.bytes / 2 ** 20).toFixed(2)} MiB: ${Math.round(median(times.map((x) => x.ms)))} ms\n`);
+    }
+    // 5. verify of the remediated database (baseline, then remediate) with VERIFY_TABLES unrelated tables added.
+    if (VERIFY_TABLES > 0) {
+      const url = await fresh('verify');
+      const shipped = ['--migrations-dir', path.join(root, 'database', 'migrations'), '--phases-dir', path.join(root, 'phases')];
+      run('node', [bin, '--database-url', url, 'baseline', '--dir', path.join(root, 'database', 'baseline')]);
+      run('node', [bin, '--database-url', url, ...shipped, 'remediate', '--yes']);
+      const v = postgres(url, { max: 1, onnotice: () => undefined });
+      // A commit every 500 tables: one transaction would run out of lock slots (max_locks_per_transaction).
+      await v.unsafe(`do $$ begin for i in 1..${VERIFY_TABLES} loop
+                        execute format('create table unrelated_%s (id bigint primary key, name text, at timestamptz default now())', i);
+                        if i % 500 = 0 then commit; end if; end loop; end $$`);
+      await v.end();
+      const times = [];
+      // Exit 0 only when every task passes: a run that does not approve stops the benchmark.
+      for (let k = 0; k < FIGURE_RUNS; k++) times.push(run('node', [bin, '--database-url', url, ...shipped, 'verify']));
+      verifyFigure = { times };
+      process.stderr.write(`verify with ${VERIFY_TABLES} extra tables: ${Math.round(median(times.map((x) => x.ms)))} ms\n`);
+    }
+    for (let k = 0; k < FIGURE_RUNS; k++) help.push(run('node', [bin, '--help']));
   } finally {
     for (const name of created) await admin.unsafe(`drop database if exists "${name}" with (force)`).catch(() => undefined);
     await admin.end();
@@ -230,7 +301,14 @@ async function main() {
   for (const [n, times] of Object.entries(status)) {
     lines.push(`| \`migrate status\` over ${Number(n).toLocaleString('en')} applied units (whole process, median of 5) | ${Math.round(median(times.map((x) => x.ms)))} ms, ${median(times.map((x) => x.mib)).toFixed(0)} MiB |`);
   }
-  lines.push(`| \`migrate --help\` (median of 5) | ${Math.round(median(help.map((x) => x.ms)))} ms |`);
+  const figure = (times) => `${Math.round(median(times.map((x) => x.ms)))} ms, ${median(times.map((x) => x.mib)).toFixed(0)} MiB`;
+  if (planFigure) {
+    lines.push(`| \`migrate plan\` over one migration of ${(planFigure.bytes / 2 ** 20).toFixed(2)} MiB of SQL (${planFigure.statements.toLocaleString('en')} statements: tables, indexes, PL/pgSQL functions, triggers, INSERTs), whole process, median of ${FIGURE_RUNS} | ${figure(planFigure.times)} |`);
+  }
+  if (verifyFigure) {
+    lines.push(`| \`migrate verify\` of the remediated database with ${VERIFY_TABLES.toLocaleString('en')} unrelated tables added (whole process, median of ${FIGURE_RUNS}) | ${figure(verifyFigure.times)} |`);
+  }
+  lines.push(`| \`migrate --help\` (median of ${FIGURE_RUNS}) | ${Math.round(median(help.map((x) => x.ms)))} ms |`);
   if (historyBytes) {
     lines.push(`| history per unit, on disk (migrate.history + migrate.unit_state, with indexes and TOAST) | ${Math.round(historyBytes.disk / N).toLocaleString('en')} bytes |`);
     lines.push(`| history per unit, row bytes (history rows + proof rows) | ${Math.round(historyBytes.rows / N).toLocaleString('en')} bytes (${Math.round(historyBytes.proof / N).toLocaleString('en')} of them the rollback proof) |`);

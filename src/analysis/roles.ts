@@ -2,7 +2,7 @@ import type { RoleAccess } from '../db/role-access';
 import type { Unit, UnitFile } from '../engine/units';
 import { statementDeps } from './dependencies';
 import { parseSql } from './parse';
-import type { Finding } from './types';
+import type { Finding, ParsedStatement } from './types';
 
 /** A statement `SET [LOCAL | SESSION] ROLE x` in a unit's file: whoever runs that file must be allowed to be x. */
 export interface RoleSwitch {
@@ -16,8 +16,9 @@ export interface RoleSwitch {
 /**
  * Every SET ROLE in the check files of `units` (precheck, verify, behaviour) and in the up
  * steps of `pending`, found by the parser; top-level statements only (a DO block is opaque).
+ * `parsed` holds files the caller has parsed already (plan: every pending step), not parsed again.
  */
-export async function roleSwitches(units: readonly Unit[], pending: readonly Unit[]): Promise<RoleSwitch[]> {
+export async function roleSwitches(units: readonly Unit[], pending: readonly Unit[], parsed?: ReadonlyMap<UnitFile, ParsedStatement[]>): Promise<RoleSwitch[]> {
   const files: Array<[UnitFile | undefined, RoleSwitch['step']]> = [
     ...units.flatMap((u) => [[u.precheck, 'precheck'], [u.verify, 'verify'], [u.behaviour, 'behaviour']] as Array<[UnitFile | undefined, RoleSwitch['step']]>),
     ...pending.map((u) => [u.up, 'up'] as [UnitFile, RoleSwitch['step']]),
@@ -27,14 +28,19 @@ export async function roleSwitches(units: readonly Unit[], pending: readonly Uni
   for (const [file, step] of files) {
     if (!file || seen.has(file.path)) continue;
     seen.add(file.path);
-    const parsed = await parseSql(file.path, file.text);
-    const statements = parsed.ok ? parsed.statements : parsed.parsedBefore;
+    const statements = parsed?.get(file) ?? (await statementsOf(file));
     for (const st of statements) {
       if (st.kind !== 'VariableSetStmt' || st.node.VariableSetStmt?.name !== 'role') continue;
       for (const ref of statementDeps(st).needs) if (ref.kind === 'role') out.push({ role: ref.name, file: file.path, line: st.line, step });
     }
   }
   return out;
+}
+
+/** What the parser read of a file: all its statements, or those before a syntax error. */
+async function statementsOf(file: UnitFile): Promise<ParsedStatement[]> {
+  const r = await parseSql(file.path, file.text);
+  return r.ok ? r.statements : r.parsedBefore;
 }
 
 const ACTS = {

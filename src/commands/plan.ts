@@ -96,7 +96,7 @@ export async function plan(o: PlanOptions): Promise<PlanResult> {
     const findings: Finding[] = [
       ...syntaxErrors.map((e) => ({ rule: 'syntax-error', severity: 'error' as const, file: e.file, line: e.line, message: `${e.file}:${e.line}:${e.column}: ${e.message}` })),
       ...analysis.units.flatMap((a) => a.findings),
-      ...(await roleSwitchCheck(session, units, pending)),
+      ...(await roleSwitchCheck(session, units, pending, new Map(parsed.map((p) => [p.unit.up, p.up.statements])))),
     ];
     const drift = drifted(units, states).map((u) => u.name);
     // The live-lock look counts transactions open longer than one attempt of `up`/`remediate` (default --lock-timeout).

@@ -1,5 +1,6 @@
 import type { CatalogFacts } from '../analysis/unit-analysis';
 import type { ObjectRef } from '../analysis/types';
+import { namesIn } from './name-index';
 import type { Session } from './session';
 
 /** Existence of every referenced object and size of every referenced table, in one query. */
@@ -8,10 +9,7 @@ export async function catalogFacts(s: Session, refs: readonly ObjectRef[]): Prom
     `with r as (select x.*, case when strpos(x.name, '.') > 0
                                   then quote_ident(split_part(x.name, '.', 1)) || '.' || quote_ident(substr(x.name, strpos(x.name, '.') + 1))
                                   else quote_ident(x.name) end as ident,
-                              -- A function's own name is the whole name or what follows one of its dots: the
-                              -- lookup goes by pg_proc's name index instead of comparing every row of pg_proc.
-                              case when x.kind = 'function' then array(select substr(x.name, g + 1)::name from generate_series(0, length(x.name)) g
-                                                                      where g = 0 or substr(x.name, g, 1) = '.') end as fn_names
+                              case when x.kind = 'function' then ${namesIn('select x.name')} end as fn_names
                    from json_to_recordset($1::text::json) as x(kind text, name text))
      select json_build_object(
        'present', (select json_agg(r.kind || ':' || r.name) from r where case r.kind

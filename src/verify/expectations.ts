@@ -1,4 +1,5 @@
 import type { Session } from '../db/session';
+import { namesIn } from '../db/name-index';
 import type { Expectations, UnitFile } from '../engine/units';
 import type { CheckResult } from './checks';
 import { at, lineOfDeclaration } from './where';
@@ -264,7 +265,8 @@ const SNAPSHOT_SQL = `
 with t as (
   select c.oid, n.nspname || '.' || c.relname as name, c.relrowsecurity as rls, c.relacl
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
-   where c.relkind in ('r', 'p', 'v', 'm', 'f') and n.nspname || '.' || c.relname = any(array(select json_array_elements_text($3::text::json)))
+   where c.relkind in ('r', 'p', 'v', 'm', 'f') and c.relname = any(${namesIn('select json_array_elements_text($3::text::json)')})
+     and n.nspname || '.' || c.relname = any(array(select json_array_elements_text($3::text::json)))
 )
 select json_build_object(
   'schemas', (select json_agg(nspname) from pg_namespace where nspname = any(array(select json_array_elements_text($1::text::json)))),
@@ -276,7 +278,7 @@ select json_build_object(
   'indexes', (select json_agg(json_build_object('name', n.nspname || '.' || ic.relname, 'tbl', tn.nspname || '.' || tc.relname, 'valid', i.indisvalid and i.indisready))
                 from pg_index i join pg_class ic on ic.oid = i.indexrelid join pg_namespace n on n.oid = ic.relnamespace
                 join pg_class tc on tc.oid = i.indrelid join pg_namespace tn on tn.oid = tc.relnamespace
-               where n.nspname || '.' || ic.relname = any(array(select json_array_elements_text($4::text::json)))),
+               where ic.relname = any(${namesIn('select json_array_elements_text($4::text::json)')}) and n.nspname || '.' || ic.relname = any(array(select json_array_elements_text($4::text::json)))),
   'fks', (select json_agg(json_build_object('tbl', t.name, 'name', co.conname, 'del', co.confdeltype,
              'ref', rn.nspname || '.' || rc.relname,
              'cols', (select json_agg(a.attname order by k.ord) from unnest(co.conkey) with ordinality k(attnum, ord)
@@ -288,11 +290,12 @@ select json_build_object(
   'functions', (select json_agg(sig) from (
                   select n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' as sig
                     from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-                   where n.nspname || '.' || p.proname = any(select split_part(f, '(', 1) from unnest(array(select json_array_elements_text($5::text::json))) f)) s),
+                   where p.proname = any(${namesIn("select split_part(f, '(', 1) from json_array_elements_text($5::text::json) f")})
+                     and n.nspname || '.' || p.proname = any(select split_part(f, '(', 1) from unnest(array(select json_array_elements_text($5::text::json))) f)) s),
   'enums', (select json_agg(json_build_object('name', x.name, 'labels', x.labels)) from (
               select n.nspname || '.' || ty.typname as name, json_agg(e.enumlabel order by e.enumsortorder) as labels
                 from pg_type ty join pg_namespace n on n.oid = ty.typnamespace join pg_enum e on e.enumtypid = ty.oid
-               where n.nspname || '.' || ty.typname = any(array(select json_array_elements_text($6::text::json))) group by 1) x),
+               where ty.typname = any(${namesIn('select json_array_elements_text($6::text::json)')}) and n.nspname || '.' || ty.typname = any(array(select json_array_elements_text($6::text::json))) group by 1) x),
   'grants', (select json_agg(json_build_object('tbl', t.name, 'role', r.rolname, 'priv', acl.privilege_type))
                from t cross join lateral aclexplode(t.relacl) acl join pg_roles r on r.oid = acl.grantee)
 ) as snap`;

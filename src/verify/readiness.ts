@@ -1,7 +1,8 @@
 import type { Session } from '../db/session';
+import { namesIn } from '../db/name-index';
 import { WRITE_CHECK, writeCheck, type WriteFacts } from '../db/writable';
 import { isApplied, type UnitRecord } from '../engine/history';
-import { drifted } from '../engine/sequence';
+import { drifted } from '../engine/run-plan';
 import type { Unit } from '../engine/units';
 import { TASK } from './expectations';
 import type { TaskCheck } from './tasks';
@@ -108,7 +109,8 @@ const FACTS_SQL = `
 with declared as (
   select c.oid, n.nspname || '.' || c.relname as name
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
-   where c.relkind = 'p' and n.nspname || '.' || c.relname = any(array(select json_array_elements_text($1::text::json)))
+   where c.relkind = 'p' and c.relname = any(${namesIn('select json_array_elements_text($1::text::json)')})
+     and n.nspname || '.' || c.relname = any(array(select json_array_elements_text($1::text::json)))
 ), keyed as (
   select d.oid, d.name, pt.partstrat as strategy, pt.partdefid,
          case when pt.partnatts = 1 and pt.partattrs[0] <> 0

@@ -75,9 +75,12 @@ export async function collectChecks(s: Session, units: readonly Unit[], states: 
 /** Task 8: a down for every applied unit, and (unless read-only) a rehearsal of them all, newest first. */
 async function rollbackChecks(s: Session, units: readonly Unit[], states: Map<string, UnitRecord>, o: CollectOptions): Promise<TaskCheck[]> {
   const order = new Map(units.map((u, i) => [u.name, i]));
+  // `at` is always 'YYYY-MM-DDTHH:MI:SS.MSZ' (history.ts): code-unit order is time order. localeCompare
+  // would give the same order but load ICU's collation data (about 3 MiB of resident memory).
+  const newer = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
   const applied = units
     .filter((u) => isApplied(states.get(u.name)))
-    .sort((a, b) => states.get(b.name)!.at.localeCompare(states.get(a.name)!.at) || order.get(b.name)! - order.get(a.name)!);
+    .sort((a, b) => newer(states.get(b.name)!.at, states.get(a.name)!.at) || order.get(b.name)! - order.get(a.name)!);
   if (applied.length === 0) {
     return [{ task: TASK.rollback, name: 'rollback', status: 'n/a', detail: 'never applied: no unit has been applied, so there is nothing to roll back', source: 'rollback', query: 'migrate.history: latest event per unit' }];
   }

@@ -1,4 +1,5 @@
 import type { Node } from '../../analysis/ast';
+import { namesIn } from '../../db/name-index';
 import { parseSql } from '../../analysis/parse';
 import type { Session } from '../../db/session';
 
@@ -101,7 +102,8 @@ const DEFS_SQL = `
 with t as (
   select c.oid, n.nspname || '.' || c.relname as name, c.relrowsecurity as rls, c.relacl
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
-   where c.relkind in ('r', 'p', 'f') and n.nspname || '.' || c.relname = any(array(select json_array_elements_text($1::text::json)))
+   where c.relkind in ('r', 'p', 'f') and c.relname = any(${namesIn('select json_array_elements_text($1::text::json)')})
+     and n.nspname || '.' || c.relname = any(array(select json_array_elements_text($1::text::json)))
 )
 select json_build_object(
   'tables', (select json_agg(json_build_object('name', t.name, 'rls', t.rls)) from t),
@@ -119,11 +121,12 @@ select json_build_object(
                  from t join pg_trigger g on g.tgrelid = t.oid and not g.tgisinternal),
   'functions', (select json_agg(json_build_object('name', n.nspname || '.' || p.proname, 'def', pg_get_functiondef(p.oid)))
                   from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-                 where p.prokind in ('f', 'p') and n.nspname || '.' || p.proname = any(array(select json_array_elements_text($2::text::json)))),
+                 where p.prokind in ('f', 'p') and p.proname = any(${namesIn('select json_array_elements_text($2::text::json)')})
+                   and n.nspname || '.' || p.proname = any(array(select json_array_elements_text($2::text::json)))),
   'enums', (select json_agg(json_build_object('name', x.name, 'labels', x.labels)) from (
               select n.nspname || '.' || ty.typname as name, json_agg(e.enumlabel order by e.enumsortorder) as labels
                 from pg_type ty join pg_namespace n on n.oid = ty.typnamespace join pg_enum e on e.enumtypid = ty.oid
-               where n.nspname || '.' || ty.typname = any(array(select json_array_elements_text($3::text::json))) group by 1) x),
+               where ty.typname = any(${namesIn('select json_array_elements_text($3::text::json)')}) and n.nspname || '.' || ty.typname = any(array(select json_array_elements_text($3::text::json))) group by 1) x),
   'grants', (select json_agg(json_build_object('tbl', x.tbl, 'role', x.role, 'privs', x.privs)) from (
                select t.name as tbl, case when acl.grantee = 0 then 'public' else r.rolname end as role, json_agg(acl.privilege_type) as privs
                  from t cross join lateral aclexplode(t.relacl) acl left join pg_roles r on r.oid = acl.grantee group by 1, 2) x)

@@ -9,9 +9,21 @@ export type Node = any;
 /** `{ Kind: body }` → ['Kind', body]; anything else → undefined. */
 export function unwrap(node: Node): [string, Node] | undefined {
   if (!node || typeof node !== 'object' || Array.isArray(node)) return undefined;
-  const keys = Object.keys(node);
-  if (keys.length !== 1 || !/^[A-Z]/.test(keys[0])) return undefined;
-  return [keys[0], node[keys[0]]];
+  const kind = wrappedKind(node);
+  return kind === undefined ? undefined : [kind, node[kind]];
+}
+
+/** The kind of a `{ Kind: body }` object (its only key, capitalised), else undefined. No array is built: walks call this for every node. */
+function wrappedKind(node: object): string | undefined {
+  let kind: string | undefined;
+  for (const key in node) {
+    if (!Object.prototype.hasOwnProperty.call(node, key)) continue;
+    if (kind !== undefined) return undefined;
+    kind = key;
+  }
+  if (kind === undefined) return undefined;
+  const c = kind.charCodeAt(0);
+  return c >= 65 && c <= 90 ? kind : undefined;
 }
 
 /** The body of a wrapped node if it has the given kind. */
@@ -55,10 +67,11 @@ export function walk(node: Node, visit: (kind: string, body: Node) => boolean | 
     return;
   }
   if (!node || typeof node !== 'object') return;
-  const u = unwrap(node);
-  if (u) {
-    if (visit(u[0], u[1]) === false) return;
-    walkFields(u[1], visit);
+  const kind = wrappedKind(node);
+  if (kind !== undefined) {
+    const body = node[kind];
+    if (visit(kind, body) === false) return;
+    walkFields(body, visit);
   } else {
     walkFields(node, visit);
   }
@@ -100,8 +113,10 @@ const BARE_FIELDS: Record<string, string> = {
 
 function walkBare(key: string, v: Node, visit: (kind: string, body: Node) => boolean | void): void {
   const bare = BARE_FIELDS[key];
-  if (bare && !Array.isArray(v) && !unwrap(v) && looksLike(bare, v)) {
-    walk({ [bare]: v }, visit);
+  if (bare && !Array.isArray(v) && wrappedKind(v) === undefined && looksLike(bare, v)) {
+    // What walk({ [bare]: v }) would do, without building the wrapper.
+    if (visit(bare, v) === false) return;
+    walkFields(v, visit);
   } else {
     walk(v, visit);
   }

@@ -12,6 +12,11 @@ const LOADERS: Record<number, () => { parse(sql: string): Promise<unknown> }> = 
   16: () => require('libpg-query-16') as typeof import('libpg-query-16'),
 };
 
+/** Whether a parser of that server major is installed. */
+export function hasGrammar(major: number): boolean {
+  return major === 17 || major in LOADERS;
+}
+
 /** The grammar of a server major, or undefined when no parser of that major is at hand. */
 export async function grammarFor(major: number): Promise<Grammar | undefined> {
   if (major === 17) return GRAMMAR_17;

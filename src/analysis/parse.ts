@@ -1,5 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { parse as pgParse, hasSqlDetails } from 'libpg-query';
+import type * as PgQuery from 'libpg-query';
 import { plpgsqlConstructAt } from './plpgsql';
 import { pieceEnds, SourceText, skipTrivia, statementStartAt } from './text';
 import type { Finding, ParsedStatement, ParseResult, SqlSyntaxIssue } from './types';
@@ -23,8 +23,19 @@ export interface Grammar {
   parse(sql: string): Promise<{ stmts?: RawStmt[] }>;
 }
 
+// Required on first use: the module instantiates its WebAssembly parser when loaded, and a
+// thread that only checks another major's grammar (analysis/grammar-thread.ts) never needs it.
+let pg17: typeof PgQuery | undefined;
+const pgParse = (sql: string): Promise<{ stmts?: RawStmt[] }> => (pg17 ??= require('libpg-query') as typeof PgQuery).parse(sql) as Promise<{ stmts?: RawStmt[] }>;
+
 /** PostgreSQL 17's, which every analysis reads its parse trees from. */
 export const GRAMMAR_17: Grammar = { major: 17, parse: pgParse };
+
+/** libpg-query's test (the same in each of its builds): a parser error that carries the cursor. */
+function hasSqlDetails(err: unknown): err is Error & { sqlDetails: { message: string; cursorPosition: number } } {
+  const d = err instanceof Error ? (err as { sqlDetails?: unknown }).sqlDetails : undefined;
+  return typeof d === 'object' && d !== null && 'message' in d && 'cursorPosition' in d;
+}
 
 /** A file is parsed in pieces of about this many characters (see parseSql). */
 const PIECE_CHARS = 256 * 1024;

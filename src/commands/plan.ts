@@ -6,6 +6,7 @@ import type { Finding, Gap, SqlSyntaxIssue } from '../analysis/types';
 import { catalogFacts } from '../db/catalog-facts';
 import { serverFacts, type ServerFacts } from '../db/server-facts';
 import { syntaxIssues } from '../engine/syntax';
+import { syntaxErrorsAside } from '../analysis/grammar-thread';
 import { WRITE_CHECK, writeCheck, writeFacts } from '../db/writable';
 import { History, isApplied } from '../engine/history';
 import { drifted } from '../engine/sequence';
@@ -76,6 +77,9 @@ export async function plan(o: PlanOptions): Promise<PlanResult> {
     const states = await History.latest(session);
     const pending = units.filter((u) => !isApplied(states.get(u.name)));
     const target = await serverFacts(session);
+    const steps = pending.flatMap((u) => [u.up, ...(u.down ? [u.down] : [])]).map((f) => ({ file: f.path, text: f.text }));
+    // The server's grammar decides (a 16+ construct on a 15 server): with its parser installed, on a thread beside this parse.
+    const versionedAside = syntaxErrorsAside(steps, target.major);
     const parsed = await parseUnits(pending);
     const facts = await catalogFacts(session, neededObjects(parsed));
     const analysis = analyzeSequence(parsed, facts);
@@ -88,9 +92,8 @@ export async function plan(o: PlanOptions): Promise<PlanResult> {
         down: a.down && { file: a.down.file, statements: a.down.statements.length, transactional: a.down.transactional, outside: a.down.outside, locks: a.down.locks },
       });
     }
-    // The server's grammar decides (a 16+ construct on a 15 server); the 17 parser's verdict stands for the rest.
-    const steps = pending.flatMap((u) => [u.up, ...(u.down ? [u.down] : [])]).map((f) => ({ file: f.path, text: f.text }));
-    const versioned = await syntaxIssues(session, steps, target.major);
+    // The 17 parser's verdict stands for the files the server's grammar finds nothing in.
+    const versioned = versionedAside ? await versionedAside : await syntaxIssues(session, steps, target.major);
     const syntaxErrors = [...versioned, ...analysis.units.flatMap((a) => [a.syntaxError, a.down?.syntaxError])
       .filter((e): e is SqlSyntaxIssue => !!e && !versioned.some((v) => v.file === e.file))];
     const findings: Finding[] = [

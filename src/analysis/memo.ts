@@ -12,12 +12,20 @@ export function memoByNode<T>(analyse: (stmt: ParsedStatement, opts: AnalysisOpt
   return (stmt, opts = {}) => {
     const node = stmt.node;
     if (node === null || typeof node !== 'object') return analyse(stmt, opts);
-    // Names() reads the options so: an empty or absent search path is ['public'], as are absent assumed schemas.
-    const key = `${(opts.searchPath?.length ? opts.searchPath : ['public']).join('\0')}\u0001${(opts.assumeSchemas ?? ['public']).join('\0')}`;
+    const key = optionsKey(opts);
     let byOpts = cache.get(node);
     if (!byOpts) cache.set(node, (byOpts = new Map()));
     let r = byOpts.get(key);
     if (r === undefined && !byOpts.has(key)) byOpts.set(key, (r = analyse(stmt, opts)));
     return r as T;
   };
+}
+
+const DEFAULT_KEY = 'public\u0001public';
+
+/** Names() reads the options so: an empty or absent search path is ['public'], as are absent assumed schemas. */
+function optionsKey(opts: AnalysisOptions): string {
+  const path = opts.searchPath;
+  if (opts.assumeSchemas === undefined && (!path || path.length === 0 || (path.length === 1 && path[0] === 'public'))) return DEFAULT_KEY;
+  return `${(path?.length ? path : ['public']).join('\0')}\u0001${(opts.assumeSchemas ?? ['public']).join('\0')}`;
 }

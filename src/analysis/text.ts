@@ -181,6 +181,9 @@ export function statementStartAt(text: string, index: number): number {
   return skipTrivia(text, masked.lastIndexOf(';') + 1);
 }
 
+/** The characters pieceEnds acts on: quotes, dollar quotes, comment starts, semicolons. */
+const PIECE_MARKS = /['"$;\-/]/g;
+
 /**
  * Where to cut `text` into pieces of at least `size` characters for the parser: just after
  * a top-level semicolon (not in a string, quoted name, dollar quote or comment). The last
@@ -192,6 +195,11 @@ export function pieceEnds(text: string, size: number): number[] {
   let start = 0;
   let i = 0;
   while (i < text.length && text.length - start > size) {
+    // Every other character just moves on by one: jump to the next that may matter.
+    PIECE_MARKS.lastIndex = i;
+    const mark = PIECE_MARKS.exec(text);
+    if (!mark) break;
+    i = mark.index;
     const ch = text[i];
     let end = i + 1;
     if (ch === "'") end = skipQuoted(text, i, "'", isEscapeString(text, i));
@@ -230,6 +238,15 @@ function isEscapeString(text: string, quote: number): boolean {
 }
 
 function skipQuoted(text: string, from: number, quote: string, backslash: boolean): number {
+  if (!backslash) {
+    // Only the quote ends it (doubled, it stays inside): jump from one to the next.
+    for (let i = from + 1; ; ) {
+      const q = text.indexOf(quote, i);
+      if (q < 0) return text.length;
+      if (text[q + 1] !== quote) return q + 1;
+      i = q + 2;
+    }
+  }
   let i = from + 1;
   while (i < text.length) {
     const ch = text[i];

@@ -18,7 +18,14 @@ const WORKER = path.join(__dirname, 'grammar-worker.js');
 export function syntaxErrorsAside(files: ReadonlyArray<{ file: string; text: string }>, major: number, worker = WORKER): Promise<SqlSyntaxIssue[]> | undefined {
   if (!hasGrammar(major)) return undefined;
   const here = async () => syntaxErrors(files, await grammarFor(major));
-  if (!existsSync(worker)) return here();
+  const answer = existsSync(worker) ? onThread(files, major, worker).then((issues) => issues ?? here()) : here();
+  // Awaited later: a caller that fails first must not leave an unhandled rejection behind (its own error is the one shown).
+  answer.catch(() => undefined);
+  return answer;
+}
+
+/** The worker's answer, or undefined when it could not give one. */
+function onThread(files: ReadonlyArray<{ file: string; text: string }>, major: number, worker: string): Promise<SqlSyntaxIssue[] | undefined> {
   return new Promise<SqlSyntaxIssue[] | undefined>((resolve) => {
     let t: Worker;
     try {
@@ -31,5 +38,5 @@ export function syntaxErrorsAside(files: ReadonlyArray<{ file: string; text: str
     t.once('message', (m: { issues?: SqlSyntaxIssue[] }) => resolve(m.issues));
     t.once('error', () => resolve(undefined));
     t.once('exit', () => resolve(undefined));
-  }).then((issues) => issues ?? here());
+  });
 }

@@ -79,7 +79,9 @@ export function walk(node: Node, visit: (kind: string, body: Node) => boolean | 
 
 function walkFields(body: Node, visit: (kind: string, body: Node) => boolean | void): void {
   if (!body || typeof body !== 'object') return;
-  for (const key of Object.keys(body)) {
+  // for…in, not Object.keys: the same own keys in the same order (parse trees are plain JSON
+  // objects), without an array per node — a walk visits tens of thousands of them.
+  for (const key in body) {
     const v = body[key];
     if (v && typeof v === 'object') walkBare(key, v, visit);
   }

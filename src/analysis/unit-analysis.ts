@@ -77,14 +77,27 @@ export async function parseUnits(units: readonly Unit[]): Promise<ParsedUnit[]> 
  */
 export function neededObjects(parsed: readonly ParsedUnit[]): ObjectRef[] {
   const seen = new Map<string, ObjectRef>();
-  const add = (ref: ObjectRef) => seen.set(`${ref.kind}:${ref.name}`, { kind: ref.kind, name: ref.name });
+  const add = (kind: ObjectRef['kind'], name: string) => {
+    const key = `${kind}:${name}`;
+    if (!seen.has(key)) seen.set(key, { kind, name });
+  };
   for (const p of parsed) {
     for (const step of [p.up, p.down]) {
       let searchPath = ['public'];
+      // A file names the same types and functions over and over (text, now(), …): each ref is
+      // expanded to its candidates once per search path, not once per mention.
+      let expanded = new Set<string>();
       for (const st of step?.statements ?? []) {
-        for (const ref of statementDeps(st, { searchPath }).needs) candidates(ref, searchPath).forEach(add);
-        for (const l of lockFootprint(st)) add({ kind: 'relation', name: l.table });
-        searchPath = searchPathAfter(st, searchPath);
+        for (const ref of statementDeps(st, { searchPath }).needs) {
+          const key = `${ref.implicitSchema ? 1 : 0}${ref.kind}:${ref.name}`;
+          if (expanded.has(key)) continue;
+          expanded.add(key);
+          for (const c of candidates(ref, searchPath)) add(c.kind, c.name);
+        }
+        for (const l of lockFootprint(st)) add('relation', l.table);
+        const next = searchPathAfter(st, searchPath);
+        if (next !== searchPath) expanded = new Set();
+        searchPath = next;
       }
     }
   }

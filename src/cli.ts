@@ -3,7 +3,6 @@ import { COMMANDS } from './commands';
 import { applyConfig, loadConfig } from './commands/config-file';
 import { globalFlags, type GlobalArgv } from './commands/flags';
 import type { Io, Outcome } from './commands/io';
-import { redactUrl } from './db/settings';
 import { MigrateError, UsageError } from './errors';
 import { errorJson, json } from './render/run';
 import { RUNNER_VERSION } from './version';
@@ -67,6 +66,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
 }
 
 function reportError(err: unknown, io: Io, debug: boolean): void {
+  // Loaded only for an error, so `--help` does not load the connection-string parsers.
+  const { redactUrl } = require('./db/settings') as typeof import('./db/settings');
   const e = err as Error & { hint?: string; details?: string[] };
   const known = err instanceof MigrateError;
   io.stderr.write(`error: ${redactUrl(known ? e.message : `unexpected: ${e?.message ?? String(err)}`)}\n`);

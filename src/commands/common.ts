@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { boundsFor, DEFAULT_CONNECTION_TIMEOUT_MS } from '../db/bounds';
+import { boundsFor } from '../db/bounds';
 import { Connection } from '../db/connection';
 import { reopenAfterLoss } from '../db/reopen';
 import { Session, type Timeouts } from '../db/session';
@@ -16,6 +16,7 @@ import type { ProgressSink } from '../engine/progress';
 import { loadMigrations, loadPhases, type Unit } from '../engine/units';
 import type { Logger } from '../log';
 import { MigrateError, UsageError } from '../errors';
+import { DEFAULTS } from './defaults';
 
 /** What every command takes; the CLI builds it once from the shared flags. */
 export interface CommonOptions {
@@ -39,14 +40,6 @@ export interface CommonOptions {
   /** Commands that run units: told as units start, wait and end (commands/run-progress.ts). */
   progress?: ProgressSink;
 }
-
-export const DEFAULTS = {
-  migrationsDir: 'database/migrations',
-  phasesDir: 'phases',
-  lockWaitMs: 5000,
-  connectionTimeoutMs: DEFAULT_CONNECTION_TIMEOUT_MS,
-  timeouts: { lockTimeout: '5s', statementTimeout: '0' } as Timeouts,
-};
 
 /** What a confirmation shows of the database about to be changed. */
 export interface Target {

@@ -1,4 +1,5 @@
-import yargs from 'yargs';
+// yargs/yargs, not the `yargs` singleton: requiring that builds a parser of process.argv we never use.
+import yargs from 'yargs/yargs';
 import { COMMANDS } from './commands';
 import { applyConfig, loadConfig } from './commands/config-file';
 import { globalFlags, type GlobalArgv } from './commands/flags';

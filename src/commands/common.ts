@@ -13,7 +13,7 @@ import { withRunLock, type RunLock } from '../engine/lock';
 import type { Interrupt } from '../engine/interrupt';
 import { LockWaitMonitor } from '../engine/lock-waits';
 import type { ProgressSink } from '../engine/progress';
-import { loadMigrations, loadPhases, type Unit } from '../engine/units';
+import { loadMigrations, loadMigrationsInTurns, loadPhases, type Unit } from '../engine/units';
 import type { Logger } from '../log';
 import { MigrateError, UsageError } from '../errors';
 import { DEFAULTS } from './defaults';
@@ -168,7 +168,15 @@ export function phaseUnits(o: CommonOptions): Unit[] {
 
 /** Every unit the project knows: the phases' sequence, then migrations no phase wraps. */
 export function allUnits(o: CommonOptions, opts: { phases: boolean } = { phases: true }): Unit[] {
-  const migrations = migrationUnits(o);
+  return withPhases(o, migrationUnits(o), opts);
+}
+
+/** As allUnits, reading the migrations folder in slices that let a connection open meanwhile (loadMigrationsInTurns). */
+export async function allUnitsInTurns(o: CommonOptions, opts: { phases: boolean } = { phases: true }): Promise<Unit[]> {
+  return withPhases(o, await loadMigrationsInTurns(path.resolve(o.migrationsDir)), opts);
+}
+
+function withPhases(o: CommonOptions, migrations: Unit[], opts: { phases: boolean }): Unit[] {
   if (!opts.phases || !o.phasesDir) return migrations;
   const phases = loadPhases(path.resolve(o.phasesDir), migrations);
   const wrapped = new Set(phases.map((u) => u.name));

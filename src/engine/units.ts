@@ -3,7 +3,7 @@ import path from 'node:path';
 import { blankSteps } from '../analysis/blank';
 import { markedNoTransaction } from '../analysis/marker';
 import { UsageError } from '../errors';
-import { readLayout, type LayoutName } from './layouts';
+import { openFolder, readAhead, readLayout, type LayoutName } from './layouts';
 import { parseJson, readIfExists, readJson, readUp } from './unit-files';
 
 export { checksum } from './unit-files';
@@ -81,7 +81,21 @@ export function compareUnits(a: Unit, b: Unit): number {
 /** Reads a migrations folder in whichever layout its names are in (engine/layouts), ordered by version. */
 export function loadMigrationFolder(dir: string): { layout: LayoutName; units: Unit[] } {
   listDir(dir, 'migrations');
-  const { layout, units } = readLayout(dir);
+  return ordered(readLayout(dir));
+}
+
+/**
+ * As loadMigrations, with the files read in slices between which the event loop runs
+ * (layouts' readAhead): a command that connects meanwhile overlaps the two.
+ */
+export async function loadMigrationsInTurns(dir: string): Promise<Unit[]> {
+  listDir(dir, 'migrations');
+  const folder = openFolder(dir);
+  await readAhead(folder);
+  return ordered(readLayout(dir, folder)).units;
+}
+
+function ordered({ layout, units }: { layout: LayoutName; units: Unit[] }): { layout: LayoutName; units: Unit[] } {
   const sorted = [...units].sort(compareUnits);
   for (let i = 1; i < sorted.length; i++) {
     if (compareUnits(sorted[i - 1], sorted[i]) === 0) {

@@ -87,27 +87,29 @@ export function detectLayout(folder: Folder): { layout: Layout; entries: FolderE
   return { layout: first ? candidates[0] : native, entries: used };
 }
 
-/** How many files are read between two turns of the event loop (about a millisecond's reading). */
-const FILES_PER_TURN = 64;
+/** How long the reading goes on before the event loop has a turn: a round trip waits at most about as long. */
+const TURN_MS = 1;
 
 /**
- * Reads the files a layout may read (the folder's `.sql` and `.json` files) ahead, a slice at
- * a time, letting the event loop run between slices: a connection opening and a query's
- * answer arriving meanwhile are taken care of in the gaps, so that the server's work overlaps
- * this reading. A file that cannot be read is left for the reading that needs it to report,
- * in its order; nothing else changes (the layout still reads from the folder, now from memory).
+ * Reads the files a layout may read (the folder's `.sql` and `.json` files) ahead, letting
+ * the event loop run about every millisecond: a connection opening and a query's answer
+ * arriving meanwhile are taken care of in the gaps, so that the server's work overlaps this
+ * reading. A file that cannot be read is left for the reading that needs it to report, in
+ * its order; nothing else changes (the layout still reads from the folder, now from memory).
  */
 export async function readAhead(folder: Folder): Promise<void> {
-  const wanted = folder.entries.filter((e) => !e.dir && (e.name.endsWith('.sql') || e.name.endsWith('.json')));
-  for (let i = 0; i < wanted.length; i += FILES_PER_TURN) {
-    for (const e of wanted.slice(i, i + FILES_PER_TURN)) {
-      try {
-        folder.bytes(e.name);
-      } catch {
-        // reported by the reading that needs the file
-      }
+  let turn = performance.now();
+  for (const e of folder.entries) {
+    if (e.dir || !(e.name.endsWith('.sql') || e.name.endsWith('.json'))) continue;
+    try {
+      folder.bytes(e.name);
+    } catch {
+      // reported by the reading that needs the file
     }
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (performance.now() - turn >= TURN_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      turn = performance.now();
+    }
   }
 }
 

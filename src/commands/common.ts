@@ -13,7 +13,7 @@ import { withRunLock, type RunLock } from '../engine/lock';
 import type { Interrupt } from '../engine/interrupt';
 import { LockWaitMonitor } from '../engine/lock-waits';
 import type { ProgressSink } from '../engine/progress';
-import { loadMigrations, loadMigrationsInTurns, loadPhases, type Unit } from '../engine/units';
+import { loadMigrations, loadPhases, openMigrationFolder, readMigrationsInTurns, type Unit } from '../engine/units';
 import type { Logger } from '../log';
 import { MigrateError, UsageError } from '../errors';
 import { DEFAULTS } from './defaults';
@@ -171,9 +171,14 @@ export function allUnits(o: CommonOptions, opts: { phases: boolean } = { phases:
   return withPhases(o, migrationUnits(o), opts);
 }
 
-/** As allUnits, reading the migrations folder in slices that let a connection open meanwhile (loadMigrationsInTurns). */
-export async function allUnitsInTurns(o: CommonOptions, opts: { phases: boolean } = { phases: true }): Promise<Unit[]> {
-  return withPhases(o, await loadMigrationsInTurns(path.resolve(o.migrationsDir)), opts);
+/**
+ * As allUnits, in two steps: the migrations folder is listed at once (a missing one is
+ * refused before anything connects); its files are then read in slices that let a
+ * connection open meanwhile (readMigrationsInTurns).
+ */
+export function allUnitsInTurns(o: CommonOptions, opts: { phases: boolean } = { phases: true }): () => Promise<Unit[]> {
+  const folder = openMigrationFolder(path.resolve(o.migrationsDir));
+  return async () => withPhases(o, await readMigrationsInTurns(folder), opts);
 }
 
 function withPhases(o: CommonOptions, migrations: Unit[], opts: { phases: boolean }): Unit[] {

@@ -48,10 +48,12 @@ export interface StatusOptions extends CommonOptions {
 export async function status(o: StatusOptions): Promise<StatusResult> {
   // The history is asked for while the files are read (in slices that let the connection
   // open and the answer arrive meanwhile), so the server's work overlaps the reading. A
-  // folder that cannot be read is still the error reported, as when nothing connected.
+  // missing folder is refused before connecting; a file that cannot be read is still the
+  // error reported (the connection then closes by itself once the history is read).
+  const readUnits = allUnitsInTurns(o, { phases: !o.migrationsOnly });
   const history = withDatabase(o, async ({ session, settings }) => ({ database: settings.display, ...(await History.read(session)) }));
   history.catch(() => undefined);
-  const units = await allUnitsInTurns(o, { phases: !o.migrationsOnly });
+  const units = await readUnits();
   const { database, states, attempts } = await history;
   const known = new Set(units.map((u) => u.name));
   return {

@@ -4,6 +4,7 @@ import { blankSteps } from '../analysis/blank';
 import { markedNoTransaction } from '../analysis/marker';
 import { UsageError } from '../errors';
 import { openFolder, readAhead, readLayout, type LayoutName } from './layouts';
+import type { Folder } from './layouts/types';
 import { parseJson, readIfExists, readJson, readUp } from './unit-files';
 
 export { checksum } from './unit-files';
@@ -84,15 +85,19 @@ export function loadMigrationFolder(dir: string): { layout: LayoutName; units: U
   return ordered(readLayout(dir));
 }
 
+/** A migrations folder, listed (refused when it is missing), for readMigrationsInTurns. */
+export function openMigrationFolder(dir: string): Folder {
+  listDir(dir, 'migrations');
+  return openFolder(dir);
+}
+
 /**
  * As loadMigrations, with the files read in slices between which the event loop runs
  * (layouts' readAhead): a command that connects meanwhile overlaps the two.
  */
-export async function loadMigrationsInTurns(dir: string): Promise<Unit[]> {
-  listDir(dir, 'migrations');
-  const folder = openFolder(dir);
+export async function readMigrationsInTurns(folder: Folder): Promise<Unit[]> {
   await readAhead(folder);
-  return ordered(readLayout(dir, folder)).units;
+  return ordered(readLayout(folder.dir, folder)).units;
 }
 
 function ordered({ layout, units }: { layout: LayoutName; units: Unit[] }): { layout: LayoutName; units: Unit[] } {

@@ -9,7 +9,7 @@ import { flyway } from './flyway';
 import { golang } from './golang';
 import { native } from './native';
 import { nodePgMigrate } from './node-pg-migrate';
-import { extraStem } from './stem';
+import { extraStem, STEM } from './stem';
 import type { Folder, FolderEntry, Layout, LayoutName } from './types';
 
 export type { Layout, LayoutName } from './types';
@@ -69,6 +69,16 @@ export function detectLayout(folder: Folder): { layout: Layout; entries: FolderE
     if (!e.dir && extraStem(e.name) !== undefined) {
       used.push(e);
       continue;
+    }
+    // Once one layout is left, a file it takes needs no other layout's test: the outcome would
+    // be the same. The text those tests read (of every NNNN_name….sql) is still read here,
+    // so a file that is not UTF-8 is refused at the same point of the folder as before.
+    if (candidates.length === 1 && !e.dir) {
+      if (e.name.endsWith('.sql') && STEM.test(e.name.slice(0, -'.sql'.length))) folder.text(e.name);
+      if (candidates[0].fits(e, folder)) {
+        used.push(e);
+        continue;
+      }
     }
     const fits = LAYOUTS.filter((l) => l.fits(e, folder));
     if (fits.length === 0) {

@@ -30,6 +30,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('version', { type: 'boolean', describe: 'print the version and exit' })
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false);
+  skipHelpCache(cli);
   for (const c of COMMANDS) {
     cli.command(c.command, c.describe, (y) => applyConfig(c.load().builder(y).example(c.examples.map(([cmd, what]) => [cmd, what])), config), (a) => {
       run = () => c.load().handler(a, io);
@@ -64,6 +65,17 @@ export async function main(argv: string[], io: Io): Promise<number> {
     else reportError(err, io, debug);
     return e ? e.exitCode : 1;
   }
+}
+
+/**
+ * After parsing a command line that runs a command, yargs lays out that command's whole help
+ * (cliui, every option wrapped) and keeps it, in case the handler shows it: ours never do,
+ * help is printed only for --help, from parse's output, laid out then. Skipping the cache
+ * saves that layout on every run; where yargs does not have the method, nothing changes.
+ */
+function skipHelpCache(cli: unknown): void {
+  const usage = (cli as { getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
 }
 
 function reportError(err: unknown, io: Io, debug: boolean): void {

@@ -101,7 +101,7 @@ export function detectLayout(folder: Folder): { layout: Layout; entries: FolderE
 const TURN_MS = 1;
 
 /**
- * Reads the files a layout may read (the folder's `.sql` and `.json` files) ahead, letting
+ * Reads the files a layout may read (the folder's `.sql` and `.expect.json` files) ahead, letting
  * the event loop run about every millisecond: a connection opening and a query's answer
  * arriving meanwhile are taken care of in the gaps, so that the server's work overlaps this
  * reading. A file that cannot be read is left for the reading that needs it to report, in
@@ -110,7 +110,7 @@ const TURN_MS = 1;
 export async function readAhead(folder: Folder): Promise<void> {
   let turn = performance.now();
   for (const e of folder.entries) {
-    if (e.dir || !(e.name.endsWith('.sql') || e.name.endsWith('.json'))) continue;
+    if (e.dir || !(e.name.endsWith('.sql') || e.name.endsWith('.expect.json'))) continue;
     try {
       folder.bytes(e.name);
     } catch {

@@ -8,10 +8,25 @@ export type Node = any;
 
 /** `{ Kind: body }` → ['Kind', body]; anything else → undefined. */
 export function unwrap(node: Node): [string, Node] | undefined {
+  const kind = kindOf(node);
+  return kind === undefined ? undefined : [kind, node[kind]];
+}
+
+/**
+ * The kind of a wrapped node, `{ Kind: body }`, or undefined. Every analysis walks every tree,
+ * so this allocates nothing (no Object.keys array): those arrays were the largest share of a
+ * run's garbage (35 of 209 MB allocated by `up` of 1,000 small units).
+ */
+function kindOf(node: Node): string | undefined {
   if (!node || typeof node !== 'object' || Array.isArray(node)) return undefined;
-  const keys = Object.keys(node);
-  if (keys.length !== 1 || !/^[A-Z]/.test(keys[0])) return undefined;
-  return [keys[0], node[keys[0]]];
+  let kind: string | undefined;
+  for (const k in node) {
+    if (kind !== undefined) return undefined;
+    kind = k;
+  }
+  if (kind === undefined) return undefined;
+  const c = kind.charCodeAt(0);
+  return c >= 65 && c <= 90 ? kind : undefined;
 }
 
 /** The body of a wrapped node if it has the given kind. */
@@ -55,18 +70,19 @@ export function walk(node: Node, visit: (kind: string, body: Node) => boolean | 
     return;
   }
   if (!node || typeof node !== 'object') return;
-  const u = unwrap(node);
-  if (u) {
-    if (visit(u[0], u[1]) === false) return;
-    walkFields(u[1], visit);
-  } else {
-    walkFields(node, visit);
-  }
+  const kind = kindOf(node);
+  if (kind !== undefined) visitNode(kind, node[kind], visit);
+  else walkFields(node, visit);
+}
+
+function visitNode(kind: string, body: Node, visit: (kind: string, body: Node) => boolean | void): void {
+  if (visit(kind, body) === false) return;
+  walkFields(body, visit);
 }
 
 function walkFields(body: Node, visit: (kind: string, body: Node) => boolean | void): void {
   if (!body || typeof body !== 'object') return;
-  for (const key of Object.keys(body)) {
+  for (const key in body) {
     const v = body[key];
     if (v && typeof v === 'object') walkBare(key, v, visit);
   }
@@ -100,8 +116,8 @@ const BARE_FIELDS: Record<string, string> = {
 
 function walkBare(key: string, v: Node, visit: (kind: string, body: Node) => boolean | void): void {
   const bare = BARE_FIELDS[key];
-  if (bare && !Array.isArray(v) && !unwrap(v) && looksLike(bare, v)) {
-    walk({ [bare]: v }, visit);
+  if (bare && !Array.isArray(v) && kindOf(v) === undefined && looksLike(bare, v)) {
+    visitNode(bare, v, visit);
   } else {
     walk(v, visit);
   }

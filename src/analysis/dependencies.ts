@@ -70,7 +70,17 @@ function collect(node: Node, d: DepsCollector): void {
  * Purely syntactic: names are normalised (schema-qualified with the search
  * path's first schema) and built-ins are left out as always present.
  */
-export function statementDeps(stmt: ParsedStatement, opts: AnalysisOptions = {}): StatementDeps {
+export function statementDeps(stmt: ParsedStatement, opts?: AnalysisOptions): StatementDeps {
+  if (opts) return depsOf(stmt, opts);
+  // The plan asks for the same statement's deps twice (its lock step, its privileges).
+  let r = defaultDeps.get(stmt);
+  if (!r) defaultDeps.set(stmt, (r = depsOf(stmt, {})));
+  return r;
+}
+
+const defaultDeps = new WeakMap<ParsedStatement, StatementDeps>();
+
+function depsOf(stmt: ParsedStatement, opts: AnalysisOptions): StatementDeps {
   const names = new Names(opts);
   const d = new DepsCollector(names);
   collect(stmt.node, d);

@@ -220,7 +220,17 @@ function dml(verb: string): Handler {
  * the statement creates are not listed; the caller filters to relations that
  * exist. GRANT, DO, CREATE FUNCTION and the like report nothing.
  */
-export function lockFootprint(stmt: ParsedStatement, opts: AnalysisOptions = {}): LockRequest[] {
+export function lockFootprint(stmt: ParsedStatement, opts?: AnalysisOptions): LockRequest[] {
+  if (opts) return footprintOf(stmt, opts);
+  // The plan asks for the same statement's footprint twice (its lock step, its privileges).
+  let r = defaultFootprints.get(stmt);
+  if (!r) defaultFootprints.set(stmt, (r = footprintOf(stmt, {})));
+  return r;
+}
+
+const defaultFootprints = new WeakMap<ParsedStatement, LockRequest[]>();
+
+function footprintOf(stmt: ParsedStatement, opts: AnalysisOptions): LockRequest[] {
   const kind = Object.keys(stmt.node ?? {})[0];
   const handler = kind ? HANDLERS[kind] : undefined;
   if (!handler) return [];

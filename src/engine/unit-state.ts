@@ -39,13 +39,13 @@ export async function prepareFootprints(units: readonly Unit[]): Promise<void> {
 }
 
 /** The pipeline step that keeps the footprint's state before the unit's own statements. */
-export function captureStep(runId: string, unit: Unit): { query: string; params: unknown[] } {
+export function captureStep(runId: string, unit: Unit): { query: string; params: unknown[]; joinable: true } {
   const f = prepared.get(unit.up);
   if (!f) throw new Error(`internal: the footprint of ${unit.name} was not prepared`);
-  return { query: 'select migrate.capture_before($1, $2, $3::text::jsonb, array(select jsonb_array_elements_text($4::text::jsonb)))', params: [runId, unit.name, JSON.stringify(f.objects), JSON.stringify(f.schemas)] };
+  return { query: 'select migrate.capture_before($1, $2, $3::text::jsonb, array(select jsonb_array_elements_text($4::text::jsonb)))', params: [runId, unit.name, JSON.stringify(f.objects), JSON.stringify(f.schemas)], joinable: true };
 }
 
-export function captureSteps(runId: string, unit: Unit): Array<{ query: string; params: unknown[] }> {
+export function captureSteps(runId: string, unit: Unit): Array<{ query: string; params: unknown[]; joinable: true }> {
   return unit.down ? [captureStep(runId, unit)] : [];
 }
 

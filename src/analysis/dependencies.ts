@@ -1,5 +1,5 @@
 import { Node, list, unwrap } from './ast';
-import { Names } from './names';
+import { isDefaultOptions, Names } from './names';
 import { DepsCollector } from './deps/collector';
 import { collectRefs } from './deps/refs';
 import { embeddedStatements } from './deps/do-block';
@@ -71,8 +71,8 @@ function collect(node: Node, d: DepsCollector): void {
  * path's first schema) and built-ins are left out as always present.
  */
 export function statementDeps(stmt: ParsedStatement, opts?: AnalysisOptions): StatementDeps {
-  if (opts) return depsOf(stmt, opts);
-  // The plan asks for the same statement's deps twice (its lock step, its privileges).
+  if (!isDefaultOptions(opts)) return depsOf(stmt, opts!);
+  // The plan asks for the same statement's deps three times (its lock step, its privileges, the rollback footprint).
   let r = defaultDeps.get(stmt);
   if (!r) defaultDeps.set(stmt, (r = depsOf(stmt, {})));
   return r;

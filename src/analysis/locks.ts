@@ -1,5 +1,5 @@
 import { Node, list, nodeOf, strings, walk } from './ast';
-import { Names } from './names';
+import { isDefaultOptions, Names } from './names';
 import { addressRef, RELATION_OBJECTS, SUBOBJECTS } from './deps/address';
 import { alterTableCmdLock, describeCmd } from './locks/alter-table';
 import { kindsOf } from './statement-kinds';
@@ -221,8 +221,8 @@ function dml(verb: string): Handler {
  * exist. GRANT, DO, CREATE FUNCTION and the like report nothing.
  */
 export function lockFootprint(stmt: ParsedStatement, opts?: AnalysisOptions): LockRequest[] {
-  if (opts) return footprintOf(stmt, opts);
-  // The plan asks for the same statement's footprint twice (its lock step, its privileges).
+  if (!isDefaultOptions(opts)) return footprintOf(stmt, opts!);
+  // The plan asks for the same statement's footprint three times (its lock step, its privileges, the rollback footprint).
   let r = defaultFootprints.get(stmt);
   if (!r) defaultFootprints.set(stmt, (r = footprintOf(stmt, {})));
   return r;

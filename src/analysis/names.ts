@@ -21,6 +21,14 @@ export const BUILTIN_LANGUAGES = new Set(['plpgsql', 'sql', 'c', 'internal']);
  * with unqualified names put in the first search-path schema, and with
  * built-ins (pg_catalog functions and types) filtered out as always present.
  */
+/** Options that read as the defaults (search path and assumed schemas ['public']): their analyses are the same. */
+export function isDefaultOptions(opts: AnalysisOptions | undefined): boolean {
+  if (!opts) return true;
+  const sp = opts.searchPath;
+  const as = opts.assumeSchemas;
+  return (!sp?.length || (sp.length === 1 && sp[0] === 'public')) && (as === undefined || (as.length === 1 && as[0] === 'public'));
+}
+
 export class Names {
   readonly searchPath: string[];
   readonly assumeSchemas: Set<string>;

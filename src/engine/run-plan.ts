@@ -11,6 +11,7 @@ import { preflight } from './preflight';
 import { isApplied, type UnitRecord } from './history';
 import { precheckUnit } from './unit-checks';
 import { resolveUnit, type Unit } from './units';
+import { notePlannedUpStep } from './unit-state';
 
 /**
  * How the units run, decided once per run (see engine/execute/): each in its own transaction,
@@ -141,6 +142,7 @@ export async function checkPlan(session: Session, draft: DraftPlan): Promise<Run
     const r = await parseSql(unit.up.path, unit.up.text);
     if (!r.ok) continue;
     needs.add(r.statements);
+    notePlannedUpStep(unit, r.statements);
     if (unit.transactional) footprints.set(unit.name, stepFootprint(r.statements).filter((l) => !l.table.startsWith('pg_temp.')));
   }
   const checks = toRun.length ? await namedChecksOf(session, needs) : [];

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Session } from '../db/session';
+import { renumbered, type PipelineStep, type Session } from '../db/session';
 import { BlockedError } from '../errors';
 import type { Logger } from '../log';
 import { RUNNER_VERSION } from '../version';
@@ -216,15 +216,19 @@ export class History {
    * from the start of the unit's transaction (now(), or the mark of unitStartStep when the
    * unit is a savepoint inside a larger transaction) to this insert, just before COMMIT.
    */
-  static recordStep(e: HistoryEvent): { query: string; params: unknown[] } {
-    return {
-      query: `insert into migrate.history (run_id, unit, kind, event, checksum, duration_ms, runner_version, precheck, detail, at, db_user)
-              values ($1, $2, $3, $4, $5, case when $12::boolean then null else coalesce($6::int, (extract(epoch from clock_timestamp()
+  static recordStep(e: HistoryEvent, last?: PipelineStep): { query: string; params: unknown[] } {
+    const params = [e.runId, e.unit, e.kind, e.event, e.checksum ?? null, e.durationMs ?? null, RUNNER_VERSION,
+      e.precheck === undefined ? null : JSON.stringify(e.precheck), e.detail === undefined ? null : JSON.stringify(e.detail), e.at ?? null, e.dbUser ?? null, e.durationMs === null];
+    const values = `$1::uuid, $2::text, $3::text, $4::text, $5::text, case when $12::boolean then null else coalesce($6::int, (extract(epoch from clock_timestamp()
                         - coalesce(nullif(current_setting('migrate.unit_started', true), '')::timestamptz, now())) * 1000)::int) end,
-                      $7, $8::text::jsonb, $9::text::jsonb, coalesce($10::timestamptz, clock_timestamp()), coalesce($11::text, current_user))
-              returning duration_ms`,
-      params: [e.runId, e.unit, e.kind, e.event, e.checksum ?? null, e.durationMs ?? null, RUNNER_VERSION,
-        e.precheck === undefined ? null : JSON.stringify(e.precheck), e.detail === undefined ? null : JSON.stringify(e.detail), e.at ?? null, e.dbUser ?? null, e.durationMs === null],
+                      $7::text, $8::text::jsonb, $9::text::jsonb, coalesce($10::timestamptz, clock_timestamp()), coalesce($11::text, current_user)`;
+    const insert = 'insert into migrate.history (run_id, unit, kind, event, checksum, duration_ms, runner_version, precheck, detail, at, db_user)';
+    if (!last?.query) return { query: `${insert}\n              values (${values})\n              returning duration_ms`, params };
+    // `last` (the run-lock guard) in the same statement, one answer fewer per unit. MATERIALIZED:
+    // a CTE that is materialized computes its whole row, so the guard always runs.
+    return {
+      query: `with last_step as materialized (${renumbered(last.query, params.length)})\n${insert}\n              select ${values} from last_step\n              returning duration_ms`,
+      params: [...params, ...(last.params ?? [])],
     };
   }
 
@@ -242,8 +246,8 @@ export class History {
   }
 
   /** A step that aborts its transaction unless `unit` committed its "applied" row in this run. */
-  static requireAppliedStep(runId: string, unit: string): { query: string; params: unknown[] } {
-    return { query: 'select migrate.require_applied($1, $2)', params: [runId, unit] };
+  static requireAppliedStep(runId: string, unit: string): { query: string; params: unknown[]; joinable: true } {
+    return { query: 'select migrate.require_applied($1, $2)', params: [runId, unit], joinable: true };
   }
 }
 

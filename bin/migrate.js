@@ -29,9 +29,10 @@ main(argv, {
   signal: interrupted.signal,
   stdout: process.stdout,
   stderr: process.stderr,
-  stdin: process.stdin,
+  // Only a confirmation reads stdin: opening the stream costs every other command a few ms.
+  get stdin() { return process.stdin; },
   env: process.env,
-  interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+  interactive: Boolean(require('node:tty').isatty(0) && process.stdout.isTTY),
 }).then(
   // Exit explicitly with the command's code, once stdout has drained.
   (code) => process.stdout.write('', () => process.exit(code)),

@@ -1,9 +1,9 @@
-import yargs from 'yargs';
+// yargs/yargs, not the `yargs` singleton: requiring that builds a parser of process.argv we never use.
+import yargs from 'yargs/yargs';
 import { COMMANDS } from './commands';
 import { applyConfig, loadConfig } from './commands/config-file';
 import { globalFlags, type GlobalArgv } from './commands/flags';
 import type { Io, Outcome } from './commands/io';
-import { redactUrl } from './db/settings';
 import { MigrateError, UsageError } from './errors';
 import { errorJson, json } from './render/run';
 import { RUNNER_VERSION } from './version';
@@ -30,6 +30,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('version', { type: 'boolean', describe: 'print the version and exit' })
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false);
+  skipHelpCache(cli);
   for (const c of COMMANDS) {
     cli.command(c.command, c.describe, (y) => applyConfig(c.load().builder(y).example(c.examples.map(([cmd, what]) => [cmd, what])), config), (a) => {
       run = () => c.load().handler(a, io);
@@ -66,7 +67,20 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 }
 
+/**
+ * After parsing a command line that runs a command, yargs lays out that command's whole help
+ * (cliui, every option wrapped) and keeps it, in case the handler shows it: ours never do,
+ * help is printed only for --help, from parse's output, laid out then. Skipping the cache
+ * saves that layout on every run; where yargs does not have the method, nothing changes.
+ */
+function skipHelpCache(cli: unknown): void {
+  const usage = (cli as { getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
+}
+
 function reportError(err: unknown, io: Io, debug: boolean): void {
+  // Loaded only for an error, so `--help` does not load the connection-string parsers.
+  const { redactUrl } = require('./db/settings') as typeof import('./db/settings');
   const e = err as Error & { hint?: string; details?: string[] };
   const known = err instanceof MigrateError;
   io.stderr.write(`error: ${redactUrl(known ? e.message : `unexpected: ${e?.message ?? String(err)}`)}\n`);

@@ -29,36 +29,49 @@ const OWN_SCHEMA = 'migrate';
 const skipped = (schema: string): boolean => schema === OWN_SCHEMA || schema === 'pg_temp' || SYSTEM_SCHEMAS.has(schema);
 
 export function unitFootprint(steps: ReadonlyArray<readonly ParsedStatement[]>): UnitFootprint {
-  const objects = new Map<string, FootprintObject>();
-  const reach = new Set<string>();
-  let opaque = false;
-  const add = (o: FootprintObject) => {
-    if (skipped(o.s ?? o.n)) return;
-    objects.set(`${o.k}\0${o.s ?? ''}\0${o.n}`, o);
-    reach.add(o.s ?? o.n);
-  };
-  const addRef = (ref: ObjectRef, searchPath: string[]) => {
-    if (ref.kind === 'schema') return add({ k: 'schema', n: ref.name });
-    if (ref.kind !== 'relation' && ref.kind !== 'type' && ref.kind !== 'function') return;
-    // An unqualified name: under each schema of the unit's search path (candidates also
-    // lists pg_catalog, pg_temp and the bare name, which are not footprints of a unit).
-    for (const c of candidates(ref, searchPath)) {
-      if (c.name.includes('.')) add({ k: ref.kind, s: schemaName(c.name), n: bareName(c.name) });
-    }
-  };
-  for (const statements of steps) {
+  const f = new FootprintOf();
+  steps.forEach((statements) => f.addStep(statements));
+  return f.result();
+}
+
+/** unitFootprint told one step at a time: the up step's part can be kept without its parse tree. */
+export class FootprintOf {
+  private readonly objects = new Map<string, FootprintObject>();
+  private readonly reach = new Set<string>();
+  private opaque = false;
+
+  addStep(statements: readonly ParsedStatement[]): void {
     let searchPath = ['public'];
     for (const st of statements) {
       const d = statementDeps(st, { searchPath });
-      for (const ref of [...d.needs, ...d.creates, ...d.drops]) addRef(ref, searchPath);
-      for (const l of lockFootprint(st, { searchPath })) addRef({ kind: 'relation', name: l.table }, searchPath);
+      for (const ref of [...d.needs, ...d.creates, ...d.drops]) this.addRef(ref, searchPath);
+      for (const l of lockFootprint(st, { searchPath })) this.addRef({ kind: 'relation', name: l.table }, searchPath);
       if (d.opaque) {
-        opaque = true;
-        searchPath.forEach((s) => reach.add(s));
+        this.opaque = true;
+        searchPath.forEach((s) => this.reach.add(s));
       }
       searchPath = searchPathAfter(st, searchPath);
     }
   }
-  const schemas = opaque ? [...reach].filter((s) => !skipped(s)).sort() : [];
-  return { objects: [...objects.values()], schemas };
+
+  result(): UnitFootprint {
+    const schemas = this.opaque ? [...this.reach].filter((s) => !skipped(s)).sort() : [];
+    return { objects: [...this.objects.values()], schemas };
+  }
+
+  private add(o: FootprintObject): void {
+    if (skipped(o.s ?? o.n)) return;
+    this.objects.set(`${o.k}\0${o.s ?? ''}\0${o.n}`, o);
+    this.reach.add(o.s ?? o.n);
+  }
+
+  private addRef(ref: ObjectRef, searchPath: string[]): void {
+    if (ref.kind === 'schema') return this.add({ k: 'schema', n: ref.name });
+    if (ref.kind !== 'relation' && ref.kind !== 'type' && ref.kind !== 'function') return;
+    // An unqualified name: under each schema of the unit's search path (candidates also
+    // lists pg_catalog, pg_temp and the bare name, which are not footprints of a unit).
+    for (const c of candidates(ref, searchPath)) {
+      if (c.name.includes('.')) this.add({ k: ref.kind, s: schemaName(c.name), n: bareName(c.name) });
+    }
+  }
 }

@@ -32,30 +32,52 @@ function tableNeed(l: LockRequest): string {
  * What objects the steps create are left to the caller to tell apart from existing ones.
  */
 export function privilegeNeeds(steps: ReadonlyArray<readonly ParsedStatement[]>): PrivilegeNeed[] {
-  const created = new Set<string>();
-  const createdSchemas = new Set<string>();
-  const out = new Map<string, PrivilegeNeed>();
-  const add = (n: PrivilegeNeed) => out.has(`${n.on}:${n.name}:${n.privilege}`) || out.set(`${n.on}:${n.name}:${n.privilege}`, n);
-  for (const statements of steps) {
-    for (const st of statements) {
-      for (const l of lockFootprint(st)) if (!created.has(l.table) && !l.table.startsWith('pg_temp.')) add({ on: 'table', name: l.table, privilege: tableNeed(l), why: l.reason });
-      for (const c of statementDeps(st).creates) {
-        if (c.kind === 'schema') {
-          createdSchemas.add(c.name);
-          add({ on: 'database', name: '', privilege: 'CREATE', why: `CREATE SCHEMA ${c.name}` });
-        } else if (c.kind === 'relation' || c.kind === 'function' || c.kind === 'type') {
-          if (c.kind === 'relation') created.add(c.name);
-          const schema = schemaName(c.name);
-          if (schema && schema !== 'pg_temp' && !createdSchemas.has(schema)) add({ on: 'schema', name: schema, privilege: 'CREATE', why: `creates ${c.kind} ${c.name}` });
-        }
-      }
-    }
-  }
-  return [...out.values()];
+  const c = new PlanNeeds();
+  steps.forEach((st) => c.add(st));
+  return c.privileges();
 }
 
 /** The extensions the steps create (CREATE EXTENSION), by name. */
 export function extensionsCreated(steps: ReadonlyArray<readonly ParsedStatement[]>): string[] {
-  const names = steps.flat().map((st) => st.node?.CreateExtensionStmt?.extname).filter((n): n is string => typeof n === 'string');
-  return [...new Set(names)];
+  const c = new PlanNeeds();
+  steps.forEach((st) => c.add(st));
+  return c.extensions();
+}
+
+/**
+ * What a plan needs (privilegeNeeds, extensionsCreated), told one step at a time in order, so
+ * a caller can let each step's parse tree go before the next one is parsed.
+ */
+export class PlanNeeds {
+  private readonly created = new Set<string>();
+  private readonly createdSchemas = new Set<string>();
+  private readonly out = new Map<string, PrivilegeNeed>();
+  private readonly exts = new Set<string>();
+
+  add(statements: readonly ParsedStatement[]): void {
+    const add = (n: PrivilegeNeed) => this.out.has(`${n.on}:${n.name}:${n.privilege}`) || this.out.set(`${n.on}:${n.name}:${n.privilege}`, n);
+    for (const st of statements) {
+      for (const l of lockFootprint(st)) if (!this.created.has(l.table) && !l.table.startsWith('pg_temp.')) add({ on: 'table', name: l.table, privilege: tableNeed(l), why: l.reason });
+      for (const c of statementDeps(st).creates) {
+        if (c.kind === 'schema') {
+          this.createdSchemas.add(c.name);
+          add({ on: 'database', name: '', privilege: 'CREATE', why: `CREATE SCHEMA ${c.name}` });
+        } else if (c.kind === 'relation' || c.kind === 'function' || c.kind === 'type') {
+          if (c.kind === 'relation') this.created.add(c.name);
+          const schema = schemaName(c.name);
+          if (schema && schema !== 'pg_temp' && !this.createdSchemas.has(schema)) add({ on: 'schema', name: schema, privilege: 'CREATE', why: `creates ${c.kind} ${c.name}` });
+        }
+      }
+      const ext = st.node?.CreateExtensionStmt?.extname;
+      if (typeof ext === 'string') this.exts.add(ext);
+    }
+  }
+
+  privileges(): PrivilegeNeed[] {
+    return [...this.out.values()];
+  }
+
+  extensions(): string[] {
+    return [...this.exts];
+  }
 }

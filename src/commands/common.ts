@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { boundsFor, DEFAULT_CONNECTION_TIMEOUT_MS } from '../db/bounds';
+import { boundsFor } from '../db/bounds';
 import { Connection } from '../db/connection';
 import { reopenAfterLoss } from '../db/reopen';
 import { Session, type Timeouts } from '../db/session';
@@ -13,9 +13,10 @@ import { withRunLock, type RunLock } from '../engine/lock';
 import type { Interrupt } from '../engine/interrupt';
 import { LockWaitMonitor } from '../engine/lock-waits';
 import type { ProgressSink } from '../engine/progress';
-import { loadMigrations, loadPhases, type Unit } from '../engine/units';
+import { loadMigrations, loadPhases, openMigrationFolder, readMigrationsInTurns, type Unit } from '../engine/units';
 import type { Logger } from '../log';
 import { MigrateError, UsageError } from '../errors';
+import { DEFAULTS } from './defaults';
 
 /** What every command takes; the CLI builds it once from the shared flags. */
 export interface CommonOptions {
@@ -39,14 +40,6 @@ export interface CommonOptions {
   /** Commands that run units: told as units start, wait and end (commands/run-progress.ts). */
   progress?: ProgressSink;
 }
-
-export const DEFAULTS = {
-  migrationsDir: 'database/migrations',
-  phasesDir: 'phases',
-  lockWaitMs: 5000,
-  connectionTimeoutMs: DEFAULT_CONNECTION_TIMEOUT_MS,
-  timeouts: { lockTimeout: '5s', statementTimeout: '0' } as Timeouts,
-};
 
 /** What a confirmation shows of the database about to be changed. */
 export interface Target {
@@ -175,7 +168,20 @@ export function phaseUnits(o: CommonOptions): Unit[] {
 
 /** Every unit the project knows: the phases' sequence, then migrations no phase wraps. */
 export function allUnits(o: CommonOptions, opts: { phases: boolean } = { phases: true }): Unit[] {
-  const migrations = migrationUnits(o);
+  return withPhases(o, migrationUnits(o), opts);
+}
+
+/**
+ * As allUnits, in two steps: the migrations folder is listed at once (a missing one is
+ * refused before anything connects); its files are then read in slices that let a
+ * connection open meanwhile (readMigrationsInTurns).
+ */
+export function allUnitsInTurns(o: CommonOptions, opts: { phases: boolean } = { phases: true }): () => Promise<Unit[]> {
+  const folder = openMigrationFolder(path.resolve(o.migrationsDir));
+  return async () => withPhases(o, await readMigrationsInTurns(folder), opts);
+}
+
+function withPhases(o: CommonOptions, migrations: Unit[], opts: { phases: boolean }): Unit[] {
   if (!opts.phases || !o.phasesDir) return migrations;
   const phases = loadPhases(path.resolve(o.phasesDir), migrations);
   const wrapped = new Set(phases.map((u) => u.name));

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
+import yargs from 'yargs/yargs';
 import { UsageError } from '../errors';
 import { COMMANDS } from './index';
 import { globalFlags } from './flags';

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { History, isApplied, type LastAttempt } from '../engine/history';
 import type { Unit } from '../engine/units';
-import { allUnits, withDatabase, type CommonOptions } from './common';
+import { allUnitsInTurns, withDatabase, type CommonOptions } from './common';
 import { commonOptions, formatOf, outputFlags, type GlobalArgv, type OutputArgv } from './flags';
 import type { Io, Outcome } from './io';
 import { emit } from './outcome';
@@ -46,27 +46,32 @@ export interface StatusOptions extends CommonOptions {
 
 /** `migrate status`: read-only; never creates the history schema. */
 export async function status(o: StatusOptions): Promise<StatusResult> {
-  const units = allUnits(o, { phases: !o.migrationsOnly });
-  return withDatabase(o, async ({ session, settings }) => {
-    const { states, attempts } = await History.read(session);
-    const known = new Set(units.map((u) => u.name));
-    return {
-      database: settings.display,
-      units: units.map((u): StatusUnit => {
-        const r = states.get(u.name);
-        const applied = isApplied(r);
-        const state: UnitState = !applied ? 'pending' : r!.checksum && r!.checksum !== u.checksum ? 'drifted' : r!.event === 'adopted' || r!.event === 'imported' ? r!.event : 'applied';
-        return {
-          name: u.name, kind: u.kind, title: u.title, state,
-          appliedAt: applied ? r!.at : null, appliedBy: applied ? r!.dbUser : null, durationMs: applied ? r!.durationMs : null,
-          checksum: u.checksum, appliedChecksum: applied ? r!.checksum : null, hasDown: !!u.down,
-          rolledBackAt: r?.event === 'rolled_back' ? r.at : null,
-          ...lastAttemptOf(attempts.get(u.name)),
-        };
-      }),
-      unknown: [...states.values()].filter((r) => isApplied(r) && !known.has(r.unit)).map((r) => r.unit),
-    };
-  });
+  // The history is asked for while the files are read (in slices that let the connection
+  // open and the answer arrive meanwhile), so the server's work overlaps the reading. A
+  // missing folder is refused before connecting; a file that cannot be read is still the
+  // error reported (the connection then closes by itself once the history is read).
+  const readUnits = allUnitsInTurns(o, { phases: !o.migrationsOnly });
+  const history = withDatabase(o, async ({ session, settings }) => ({ database: settings.display, ...(await History.read(session)) }));
+  history.catch(() => undefined);
+  const units = await readUnits();
+  const { database, states, attempts } = await history;
+  const known = new Set(units.map((u) => u.name));
+  return {
+    database,
+    units: units.map((u): StatusUnit => {
+      const r = states.get(u.name);
+      const applied = isApplied(r);
+      const state: UnitState = !applied ? 'pending' : r!.checksum && r!.checksum !== u.checksum ? 'drifted' : r!.event === 'adopted' || r!.event === 'imported' ? r!.event : 'applied';
+      return {
+        name: u.name, kind: u.kind, title: u.title, state,
+        appliedAt: applied ? r!.at : null, appliedBy: applied ? r!.dbUser : null, durationMs: applied ? r!.durationMs : null,
+        checksum: u.checksum, appliedChecksum: applied ? r!.checksum : null, hasDown: !!u.down,
+        rolledBackAt: r?.event === 'rolled_back' ? r.at : null,
+        ...lastAttemptOf(attempts.get(u.name)),
+      };
+    }),
+    unknown: [...states.values()].filter((r) => isApplied(r) && !known.has(r.unit)).map((r) => r.unit),
+  };
 }
 
 function lastAttemptOf(a: LastAttempt | undefined): Pick<StatusUnit, 'lastAttempt' | 'lastAttemptAt' | 'lastError' | 'lastDirection' | 'failedAttempts'> {

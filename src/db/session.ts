@@ -12,8 +12,12 @@ export interface Timeouts {
 
 export type Row = Record<string, unknown>;
 
-/** One step of a pipeline: a whole script (simple protocol) or a parameterised query. */
-export type PipelineStep = { script: string; file: string; query?: undefined; params?: undefined } | { query: string; params?: readonly unknown[]; script?: undefined; file?: undefined };
+/**
+ * One step of a pipeline: a whole script (simple protocol) or a parameterised query. A query
+ * that is `select <expressions>` and nothing more (no FROM, no clause) may say `joinable`:
+ * atomic() sends adjacent joinable steps as one SELECT (see joinSelects).
+ */
+export type PipelineStep = { script: string; file: string; query?: undefined; params?: undefined; joinable?: undefined } | { query: string; params?: readonly unknown[]; script?: undefined; file?: undefined; joinable?: boolean };
 type Params = postgres.ParameterOrJSON<never>[];
 
 /** Thrown inside a transaction to roll it back on purpose (dry runs, rehearsals). */
@@ -117,8 +121,9 @@ export class Session {
     if (this.depth > 0) return this.transaction((tx) => tx.pipeline(steps));
     // No ROLLBACK after a failure: the pipeline settles only once COMMIT was answered, and a
     // COMMIT of an aborted transaction rolls it back, as does a COMMIT that fails itself.
-    const results = await this.pipeline([{ script: 'begin', file: '(begin)' }, this.localSettings(this.timeouts), ...steps, { script: 'commit', file: '(commit)' }]);
-    return results.slice(2, -1);
+    const { sent, at } = joinSelects([this.localSettings(this.timeouts), ...steps]);
+    const results = await this.pipeline([{ script: 'begin', file: '(begin)' }, ...sent, { script: 'commit', file: '(commit)' }]);
+    return at.slice(1).map((i) => results[i + 1]);
   }
 
   /**
@@ -165,7 +170,7 @@ export class Session {
   }
 
   private localSettings(t: Timeouts): PipelineStep {
-    return { query: LOCAL_SETTINGS, params: ['lock_timeout', t.lockTimeout, 'statement_timeout', t.statementTimeout, 'idle_in_transaction_session_timeout', String(this.idleInTransactionMs)] };
+    return { query: LOCAL_SETTINGS, joinable: true, params: ['lock_timeout', t.lockTimeout, 'statement_timeout', t.statementTimeout, 'idle_in_transaction_session_timeout', String(this.idleInTransactionMs)] };
   }
 
   /** Every statement's one way to the server: counted for the watchdog, a lost session named as such. */
@@ -177,6 +182,41 @@ export class Session {
       throw this.connection.failure(err);
     }));
   }
+}
+
+/**
+ * Adjacent joinable steps as one `select a, b, c` (their parameters renumbered in turn), with,
+ * for each step, the index of the statement it went out in: each statement a transaction
+ * sends is one more round of Bind/Execute/Sync and one more answer to wake the client for
+ * (a unit's BEGIN, settings, lock check and proof capture were four). The expressions run in
+ * order, in one statement: the first that raises aborts the transaction, as it would alone.
+ */
+export function joinSelects(steps: readonly PipelineStep[]): { sent: PipelineStep[]; at: number[] } {
+  const sent: PipelineStep[] = [];
+  const at: number[] = [];
+  let open: { parts: string[]; params: unknown[] } | undefined;
+  for (const st of steps) {
+    if (st.query !== undefined && st.joinable && /^select\s/i.test(st.query)) {
+      if (!open) {
+        open = { parts: [], params: [] };
+        sent.push({ query: '', params: open.params });
+      }
+      const offset = open.params.length;
+      open.parts.push(renumbered(st.query.replace(/^select\s+/i, ''), offset));
+      open.params.push(...(st.params ?? []));
+      sent[sent.length - 1] = { query: `select ${open.parts.join(', ')}`, params: open.params };
+    } else {
+      open = undefined;
+      sent.push(st);
+    }
+    at.push(sent.length - 1);
+  }
+  return { sent, at };
+}
+
+/** A statement's parameters $1… as $(1 + offset)…, to go after `offset` others in one statement. */
+export function renumbered(query: string, offset: number): string {
+  return query.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
 }
 
 /** Where a server error points inside a script: line/column from its 1-based character position. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Session } from '../db/session';
+import { renumbered, type PipelineStep, type Session } from '../db/session';
 import { BlockedError } from '../errors';
 import type { Logger } from '../log';
 import { RUNNER_VERSION } from '../version';
@@ -35,10 +35,8 @@ export interface UnitRecord {
   checksum: string | null;
   at: string;
   dbUser: string;
-  clientHost: string | null;
   durationMs: number | null;
   runId: string;
-  detail: Record<string, unknown> | null;
 }
 
 /** The latest applied, adopted or imported row of a unit: which run made the change, who, from where, with which runner. */
@@ -134,7 +132,9 @@ export class History {
   /**
    * In one query: each unit's latest state-changing row, and its latest attempt (applied,
    * adopted, rolled back or failed) with the error of a failure and how many attempts in a
-   * row failed since its last success. Empty when the schema was never created.
+   * row failed since its last success. Empty when the schema was never created. Only the
+   * columns its readers use: a row's detail (an old row's whole-catalog map, for rollback
+   * alone) is never read here, so the answer does not grow with it.
    */
   static async read(s: Session): Promise<{ states: Map<string, UnitRecord>; attempts: Map<string, LastAttempt> }> {
     const states = new Map<string, UnitRecord>();
@@ -142,7 +142,7 @@ export class History {
     if (!(await History.present(s))) return { states, attempts };
     const rows = await s.query<{
       unit: string; kind: UnitKind | null; event: UnitRecord['event'] | null; checksum: string | null; at: string | null;
-      db_user: string | null; client_host: string | null; duration_ms: number | null; run_id: string | null; detail: Record<string, unknown> | null;
+      db_user: string | null; duration_ms: number | null; run_id: string | null;
       last_event: LastAttempt['event']; last_at: string; last_error: string | null; last_direction: string | null; failures: number;
     }>(
       `with ids as (
@@ -152,9 +152,7 @@ export class History {
           where event in ('applied', 'adopted', 'imported', 'rolled_back', 'failed', 'repaired')
           group by unit
        )
-       select ids.unit, s.kind, s.event, case when ids.repair_id > ids.state_id then r.checksum else s.checksum end as checksum, ${utc('s.at')} as at, s.db_user, s.client_host, s.duration_ms, s.run_id::text as run_id,
-              -- An old row's whole-catalog map is for rollback alone (applyDetail), not for every reader.
-              case when jsonb_typeof(s.detail) = 'object' then s.detail - 'before' - 'footprint' else s.detail end as detail,
+       select ids.unit, s.kind, s.event, case when ids.repair_id > ids.state_id then r.checksum else s.checksum end as checksum, ${utc('s.at')} as at, s.db_user, s.duration_ms, s.run_id::text as run_id,
               l.event as last_event, ${utc('l.at')} as last_at, l.detail->>'error' as last_error, l.detail->>'direction' as last_direction,
               case when l.event = 'failed'
                    then (select count(*)::int from migrate.history f where f.unit = ids.unit and f.event = 'failed' and f.id > greatest(ids.state_id, ids.repair_id, 0))
@@ -167,7 +165,7 @@ export class History {
       if (r.event) {
         states.set(r.unit, {
           unit: r.unit, kind: r.kind!, event: r.event, checksum: r.checksum, at: r.at!, dbUser: r.db_user!,
-          clientHost: r.client_host, durationMs: r.duration_ms, runId: r.run_id!, detail: r.detail,
+          durationMs: r.duration_ms, runId: r.run_id!,
         });
       }
       attempts.set(r.unit, {
@@ -218,15 +216,19 @@ export class History {
    * from the start of the unit's transaction (now(), or the mark of unitStartStep when the
    * unit is a savepoint inside a larger transaction) to this insert, just before COMMIT.
    */
-  static recordStep(e: HistoryEvent): { query: string; params: unknown[] } {
-    return {
-      query: `insert into migrate.history (run_id, unit, kind, event, checksum, duration_ms, runner_version, precheck, detail, at, db_user)
-              values ($1, $2, $3, $4, $5, case when $12::boolean then null else coalesce($6::int, (extract(epoch from clock_timestamp()
+  static recordStep(e: HistoryEvent, last?: PipelineStep): { query: string; params: unknown[] } {
+    const params = [e.runId, e.unit, e.kind, e.event, e.checksum ?? null, e.durationMs ?? null, RUNNER_VERSION,
+      e.precheck === undefined ? null : JSON.stringify(e.precheck), e.detail === undefined ? null : JSON.stringify(e.detail), e.at ?? null, e.dbUser ?? null, e.durationMs === null];
+    const values = `$1::uuid, $2::text, $3::text, $4::text, $5::text, case when $12::boolean then null else coalesce($6::int, (extract(epoch from clock_timestamp()
                         - coalesce(nullif(current_setting('migrate.unit_started', true), '')::timestamptz, now())) * 1000)::int) end,
-                      $7, $8::text::jsonb, $9::text::jsonb, coalesce($10::timestamptz, clock_timestamp()), coalesce($11::text, current_user))
-              returning duration_ms`,
-      params: [e.runId, e.unit, e.kind, e.event, e.checksum ?? null, e.durationMs ?? null, RUNNER_VERSION,
-        e.precheck === undefined ? null : JSON.stringify(e.precheck), e.detail === undefined ? null : JSON.stringify(e.detail), e.at ?? null, e.dbUser ?? null, e.durationMs === null],
+                      $7::text, $8::text::jsonb, $9::text::jsonb, coalesce($10::timestamptz, clock_timestamp()), coalesce($11::text, current_user)`;
+    const insert = 'insert into migrate.history (run_id, unit, kind, event, checksum, duration_ms, runner_version, precheck, detail, at, db_user)';
+    if (!last?.query) return { query: `${insert}\n              values (${values})\n              returning duration_ms`, params };
+    // `last` (the run-lock guard) in the same statement, one answer fewer per unit. MATERIALIZED:
+    // a CTE that is materialized computes its whole row, so the guard always runs.
+    return {
+      query: `with last_step as materialized (${renumbered(last.query, params.length)})\n${insert}\n              select ${values} from last_step\n              returning duration_ms`,
+      params: [...params, ...(last.params ?? [])],
     };
   }
 
@@ -244,8 +246,8 @@ export class History {
   }
 
   /** A step that aborts its transaction unless `unit` committed its "applied" row in this run. */
-  static requireAppliedStep(runId: string, unit: string): { query: string; params: unknown[] } {
-    return { query: 'select migrate.require_applied($1, $2)', params: [runId, unit] };
+  static requireAppliedStep(runId: string, unit: string): { query: string; params: unknown[]; joinable: true } {
+    return { query: 'select migrate.require_applied($1, $2)', params: [runId, unit], joinable: true };
   }
 }
 

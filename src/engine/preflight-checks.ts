@@ -1,4 +1,4 @@
-import { extensionsCreated, privilegeNeeds } from '../analysis/privileges';
+import { PlanNeeds } from '../analysis/privileges';
 import type { LockRequest, ParsedStatement } from '../analysis/types';
 import { extensionAvailability, missingPrivileges } from '../db/privileges';
 import { serverFacts } from '../db/server-facts';
@@ -16,13 +16,22 @@ export const MIN_SERVER_MAJOR = 13;
  * the extensions it creates are available; with `liveLocks`, one look at the sessions in the
  * way of the plan's tables (a run waits for them instead: engine/blocking.ts).
  */
-export async function namedChecks(s: Session, steps: ReadonlyArray<readonly ParsedStatement[]>, liveLocks?: { tables: readonly LockRequest[]; blocking: Pick<BlockingOptions, 'policy' | 'exclude'> }): Promise<PreflightCheck[]> {
+export async function namedChecks(s: Session, steps: ReadonlyArray<readonly ParsedStatement[]>, liveLocks?: LiveLocks): Promise<PreflightCheck[]> {
+  const plan = new PlanNeeds();
+  steps.forEach((st) => plan.add(st));
+  return namedChecksOf(s, plan, liveLocks);
+}
+
+type LiveLocks = { tables: readonly LockRequest[]; blocking: Pick<BlockingOptions, 'policy' | 'exclude'> };
+
+/** namedChecks from what the steps need, told to `plan` step by step (engine/run-plan.ts keeps no parse tree). */
+export async function namedChecksOf(s: Session, plan: PlanNeeds, liveLocks?: LiveLocks): Promise<PreflightCheck[]> {
   const server = await serverFacts(s);
   const checks: PreflightCheck[] = [
     { name: 'server version', ok: server.major >= MIN_SERVER_MAJOR, detail: `PostgreSQL ${server.version}${server.major >= MIN_SERVER_MAJOR ? '' : `; the runner needs ${MIN_SERVER_MAJOR} or later`}` },
     { name: WRITE_CHECK, ...writeCheck(await writeFacts(s)) },
   ];
-  const needs = privilegeNeeds(steps);
+  const needs = plan.privileges();
   const missing = await missingPrivileges(s, needs);
   checks.push({
     name: 'privileges',
@@ -31,7 +40,7 @@ export async function namedChecks(s: Session, steps: ReadonlyArray<readonly Pars
       ? `${server.role} lacks ${missing.map((m) => `${m.privilege} on ${m.on === 'database' ? 'the database' : `${m.on} ${m.name}`} (${m.why})`).join('; ')}`
       : `${server.role}${server.superuser ? ' is a superuser' : ` has the ${needs.length} privilege(s) the plan needs on existing objects`}`,
   });
-  const wanted = extensionsCreated(steps);
+  const wanted = plan.extensions();
   const ext = await extensionAvailability(s, wanted);
   checks.push({
     name: 'extensions',

@@ -1,8 +1,9 @@
 import { FOOTPRINT_MAX_CHARS, mergeFootprints, stepFootprint } from '../analysis/lock-footprint';
 import { parseSql } from '../analysis/parse';
-import type { LockRequest, ParsedStatement } from '../analysis/types';
+import { PlanNeeds } from '../analysis/privileges';
+import type { LockRequest } from '../analysis/types';
 import type { PreflightCheck } from './blocking';
-import { namedChecks, refuseFailedChecks } from './preflight-checks';
+import { namedChecksOf, refuseFailedChecks } from './preflight-checks';
 import type { Session } from '../db/session';
 import { BlockedError, UsageError } from '../errors';
 import { failed, type CheckResult } from '../verify/checks';
@@ -10,6 +11,7 @@ import { preflight } from './preflight';
 import { isApplied, type UnitRecord } from './history';
 import { precheckUnit } from './unit-checks';
 import { resolveUnit, type Unit } from './units';
+import { notePlannedUpStep } from './unit-state';
 
 /**
  * How the units run, decided once per run (see engine/execute/): each in its own transaction,
@@ -130,25 +132,22 @@ export async function checkPlan(session: Session, draft: DraftPlan): Promise<Run
   if (blocked.length > 0) {
     throw new BlockedError(`prechecks failed for ${new Set(blocked.map((b) => b.split(':')[0])).size} unit(s); nothing was changed`, 'fix the environment as listed, then run again', blocked);
   }
-  const parsed = await parsedUpSteps(toRun.map((i) => i.unit));
-  const checks = toRun.length ? await namedChecks(session, [...parsed.values()]) : [];
-  refuseFailedChecks(checks);
+  // Each up step is parsed once and its tree let go before the next (1,000 trees held at once
+  // were most of a run's memory): its lock footprint is kept, and what it needs is told to `needs`.
+  const needs = new PlanNeeds();
   const footprints = new Map<string, LockRequest[]>();
   for (const { unit } of toRun) {
-    const statements = parsed.get(unit.name);
-    if (unit.transactional && statements) footprints.set(unit.name, stepFootprint(statements).filter((l) => !l.table.startsWith('pg_temp.')));
+    // A data load above the limit is left out.
+    if (unit.up.text.length > FOOTPRINT_MAX_CHARS) continue;
+    const r = await parseSql(unit.up.path, unit.up.text);
+    if (!r.ok) continue;
+    needs.add(r.statements);
+    notePlannedUpStep(unit, r.statements);
+    if (unit.transactional) footprints.set(unit.name, stepFootprint(r.statements).filter((l) => !l.table.startsWith('pg_temp.')));
   }
+  const checks = toRun.length ? await namedChecksOf(session, needs) : [];
+  refuseFailedChecks(checks);
   return { mode: draft.mode, steps, toRun, covered: draft.covered, footprints, tables: mergeFootprints([...footprints.values()]), preflight: checks };
 }
 
 
-/** Each unit's parsed up step (for its footprint and the privileges it needs); a data load above the limit is left out. */
-async function parsedUpSteps(units: Unit[]): Promise<Map<string, ParsedStatement[]>> {
-  const out = new Map<string, ParsedStatement[]>();
-  for (const u of units) {
-    if (u.up.text.length > FOOTPRINT_MAX_CHARS) continue;
-    const r = await parseSql(u.up.path, u.up.text);
-    if (r.ok) out.set(u.name, r.statements);
-  }
-  return out;
-}

@@ -161,8 +161,8 @@ export function sendUnit(ctx: RunContext, unit: Unit, precheck: CheckResult[], a
     ...lockSteps(ctx, unit),
     ...captureSteps(ctx.runId, unit),
     { script: unit.up.text, file: unit.up.path },
-    History.recordStep({ runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'applied', checksum: unit.checksum, precheck, detail: ctx.retried?.length ? retriedDetail(ctx) : undefined }),
-    ...guardSteps(ctx),
+    // The row and the run-lock guard: one statement, the last before COMMIT.
+    History.recordStep({ runId: ctx.runId, unit: unit.name, kind: unit.kind, event: 'applied', checksum: unit.checksum, precheck, detail: ctx.retried?.length ? retriedDetail(ctx) : undefined }, guardSteps(ctx)[0]),
   ];
   const done = ctx.session.atomic(steps);
   // Awaited by applyUnit; a unit whose predecessor failed is never awaited, and its abort is expected.
@@ -206,7 +206,7 @@ export async function applyUnit(ctx: RunContext, unit: Unit, precheck: CheckResu
       } catch (err) {
         throw toUnitFailed(unit, 'up', unit.up, err);
       }
-      const durationMs = History.recordedMs(results.at(-1 - guardSteps(ctx).length)) ?? elapsed();
+      const durationMs = History.recordedMs(results.at(-1)) ?? elapsed();
       ctx.log.info({ runId: ctx.runId, unit: unit.name, durationMs }, 'applied');
       return { name: unit.name, kind: unit.kind, action: 'applied', durationMs, checks: [] };
     }

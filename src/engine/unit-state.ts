@@ -1,4 +1,5 @@
-import { unitFootprint, type FootprintObject, type UnitFootprint } from '../analysis/footprint';
+import { FootprintOf, type FootprintObject, type UnitFootprint } from '../analysis/footprint';
+import type { ParsedStatement } from '../analysis/types';
 import { parseSql } from '../analysis/parse';
 import { describeDiff, diffFingerprints, fingerprint, isEmptyDiff, pick, type Fingerprint } from '../db/fingerprint';
 import type { Session } from '../db/session';
@@ -30,22 +31,37 @@ async function statementsOf(file: UnitFile) {
   return r.ok ? r.statements : r.parsedBefore;
 }
 
+// The up step's part of a footprint, from the plan's one parse of it (notePlannedUpStep).
+const upParts = new WeakMap<UnitFile, FootprintOf>();
+
+/** The plan parsed this unit's up step: its part of the footprint is kept, so the run parses only the down step. */
+export function notePlannedUpStep(unit: Unit, statements: readonly ParsedStatement[]): void {
+  if (!unit.down || prepared.has(unit.up) || upParts.has(unit.up)) return;
+  const f = new FootprintOf();
+  f.addStep(statements);
+  upParts.set(unit.up, f);
+}
+
 /** Parses the units' up and down steps for their footprints, once (sendUnit needs them at hand). */
 export async function prepareFootprints(units: readonly Unit[]): Promise<void> {
   for (const u of units) {
     if (!u.down || prepared.has(u.up)) continue;
-    prepared.set(u.up, unitFootprint([await statementsOf(u.up), await statementsOf(u.down)]));
+    let f = upParts.get(u.up);
+    if (f) upParts.delete(u.up);
+    else (f = new FootprintOf()).addStep(await statementsOf(u.up));
+    f.addStep(await statementsOf(u.down));
+    prepared.set(u.up, f.result());
   }
 }
 
 /** The pipeline step that keeps the footprint's state before the unit's own statements. */
-export function captureStep(runId: string, unit: Unit): { query: string; params: unknown[] } {
+export function captureStep(runId: string, unit: Unit): { query: string; params: unknown[]; joinable: true } {
   const f = prepared.get(unit.up);
   if (!f) throw new Error(`internal: the footprint of ${unit.name} was not prepared`);
-  return { query: 'select migrate.capture_before($1, $2, $3::text::jsonb, array(select jsonb_array_elements_text($4::text::jsonb)))', params: [runId, unit.name, JSON.stringify(f.objects), JSON.stringify(f.schemas)] };
+  return { query: 'select migrate.capture_before($1, $2, $3::text::jsonb, array(select jsonb_array_elements_text($4::text::jsonb)))', params: [runId, unit.name, JSON.stringify(f.objects), JSON.stringify(f.schemas)], joinable: true };
 }
 
-export function captureSteps(runId: string, unit: Unit): Array<{ query: string; params: unknown[] }> {
+export function captureSteps(runId: string, unit: Unit): Array<{ query: string; params: unknown[]; joinable: true }> {
   return unit.down ? [captureStep(runId, unit)] : [];
 }
 

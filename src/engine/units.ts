@@ -3,7 +3,8 @@ import path from 'node:path';
 import { blankSteps } from '../analysis/blank';
 import { markedNoTransaction } from '../analysis/marker';
 import { UsageError } from '../errors';
-import { readLayout, type LayoutName } from './layouts';
+import { openFolder, readAhead, readLayout, type LayoutName } from './layouts';
+import type { Folder } from './layouts/types';
 import { parseJson, readIfExists, readJson, readUp } from './unit-files';
 
 export { checksum } from './unit-files';
@@ -81,7 +82,25 @@ export function compareUnits(a: Unit, b: Unit): number {
 /** Reads a migrations folder in whichever layout its names are in (engine/layouts), ordered by version. */
 export function loadMigrationFolder(dir: string): { layout: LayoutName; units: Unit[] } {
   listDir(dir, 'migrations');
-  const { layout, units } = readLayout(dir);
+  return ordered(readLayout(dir));
+}
+
+/** A migrations folder, listed (refused when it is missing), for readMigrationsInTurns. */
+export function openMigrationFolder(dir: string): Folder {
+  listDir(dir, 'migrations');
+  return openFolder(dir);
+}
+
+/**
+ * As loadMigrations, with the files read in slices between which the event loop runs
+ * (layouts' readAhead): a command that connects meanwhile overlaps the two.
+ */
+export async function readMigrationsInTurns(folder: Folder): Promise<Unit[]> {
+  await readAhead(folder);
+  return ordered(readLayout(folder.dir, folder)).units;
+}
+
+function ordered({ layout, units }: { layout: LayoutName; units: Unit[] }): { layout: LayoutName; units: Unit[] } {
   const sorted = [...units].sort(compareUnits);
   for (let i = 1; i < sorted.length; i++) {
     if (compareUnits(sorted[i - 1], sorted[i]) === 0) {

@@ -19,7 +19,7 @@ export const diesel: Layout = {
       if (!inner.has('up.sql')) throw new UsageError(`${path.join(folder.dir, sub)} has no up.sql`, 'a diesel migration folder holds up.sql and down.sql');
       const version = m[1].replace(/-/g, '');
       return migrationUnit({
-        name: sub, version, title: m[2].replace(/_/g, ' '), upBytes: inner.bytes('up.sql'), up: { path: path.join(inner.dir, 'up.sql'), text: inner.text('up.sql') },
+        name: sub, version, title: m[2].replace(/_/g, ' '), upBytes: inner.bytes('up.sql'), up: { path: inner.path('up.sql'), text: inner.text('up.sql') },
         down: fileIfPresent(inner, 'down.sql'), aliases: m[1] === version ? [] : [m[1]], more: extras(inner, ''),
       });
     });

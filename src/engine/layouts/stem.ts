@@ -21,7 +21,7 @@ export function extraStem(file: string): string | undefined {
 }
 
 export function fileOf(folder: Folder, name: string): UnitFile {
-  return { path: path.join(folder.dir, name), text: folder.text(name) };
+  return { path: folder.path(name), text: folder.text(name) };
 }
 
 export function fileIfPresent(folder: Folder, name: string): UnitFile | undefined {

@@ -12,6 +12,8 @@ export interface Folder {
   dir: string;
   entries: readonly FolderEntry[];
   has(name: string): boolean;
+  /** An entry's path: path.join(dir, name). */
+  path(name: string): string;
   /** An entry's bytes (read once, shared by the layout test and the unit's checksum). */
   bytes(name: string): Buffer;
   /** An entry's text, refused when it is not UTF-8. */

@@ -31,17 +31,16 @@ class Footprint {
 
   /** ACCESS SHARE on every relation read under `node` (FROM, JOIN, sub-selects, CTE bodies). */
   reads(node: Node, reason: string): void {
+    // One walk: a CTE's definition comes after the FROM that uses it, so RangeVars wait for the CTE names.
     const ctes = new Set<string>();
-    walk(node, (kind, body) => {
-      if (kind === 'CommonTableExpr') ctes.add(body.ctename);
-    });
+    const rvs: Node[] = [];
     walk(node, (kind, body) => {
       if (kind === 'IntoClause' || kind === 'LockingClause') return false;
-      if (kind === 'RangeVar' && !(body.schemaname === undefined && ctes.has(body.relname))) {
-        this.rv(body, 'ACCESS SHARE', reason);
-      }
+      if (kind === 'CommonTableExpr') ctes.add(body.ctename);
+      else if (kind === 'RangeVar') rvs.push(body);
       return undefined;
     });
+    for (const rv of rvs) if (!(rv.schemaname === undefined && ctes.has(rv.relname))) this.rv(rv, 'ACCESS SHARE', reason);
   }
 
   /** SHARE ROW EXCLUSIVE on the referenced table of every foreign key under `node`. */

@@ -28,13 +28,7 @@ const OWN_SCHEMA = 'migrate';
 
 const skipped = (schema: string): boolean => schema === OWN_SCHEMA || schema === 'pg_temp' || SYSTEM_SCHEMAS.has(schema);
 
-export function unitFootprint(steps: ReadonlyArray<readonly ParsedStatement[]>): UnitFootprint {
-  const f = new FootprintOf();
-  steps.forEach((statements) => f.addStep(statements));
-  return f.result();
-}
-
-/** unitFootprint told one step at a time: the up step's part can be kept without its parse tree. */
+/** A unit's footprint, told one step at a time (up, then down): the up step's part can be kept without its parse tree. */
 export class FootprintOf {
   private readonly objects = new Map<string, FootprintObject>();
   private readonly reach = new Set<string>();

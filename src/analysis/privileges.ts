@@ -26,27 +26,12 @@ function tableNeed(l: LockRequest): string {
 }
 
 /**
- * The privileges a sequence of steps needs, in order: on each table it locks that it did not
+ * What a plan needs, told one step at a time in order, so a caller can let each step's parse
+ * tree go before the next one is parsed. privileges(): on each table it locks that it did not
  * create itself, the privilege that lock's statement needs; CREATE on each schema it creates
- * objects in (unless it creates the schema too); CREATE on the database for a new schema.
- * What objects the steps create are left to the caller to tell apart from existing ones.
- */
-export function privilegeNeeds(steps: ReadonlyArray<readonly ParsedStatement[]>): PrivilegeNeed[] {
-  const c = new PlanNeeds();
-  steps.forEach((st) => c.add(st));
-  return c.privileges();
-}
-
-/** The extensions the steps create (CREATE EXTENSION), by name. */
-export function extensionsCreated(steps: ReadonlyArray<readonly ParsedStatement[]>): string[] {
-  const c = new PlanNeeds();
-  steps.forEach((st) => c.add(st));
-  return c.extensions();
-}
-
-/**
- * What a plan needs (privilegeNeeds, extensionsCreated), told one step at a time in order, so
- * a caller can let each step's parse tree go before the next one is parsed.
+ * objects in (unless it creates the schema too); CREATE on the database for a new schema; what
+ * objects the steps create are left to the caller to tell apart from existing ones.
+ * extensions(): the extensions the steps create (CREATE EXTENSION), by name.
  */
 export class PlanNeeds {
   private readonly created = new Set<string>();

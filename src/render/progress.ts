@@ -69,15 +69,18 @@ function paintAction(word: string, action: UnitState['state'], paint: Paint): st
 class Progress {
   units: UnitState[] = [];
   total = 0;
+  /** Each unit's place in `units`: an event finds its unit without a scan (1,000 units, three events each). */
+  private at = new Map<string, number>();
   constructor(readonly o: ViewOptions) {}
 
   apply(e: ProgressEvent): UnitState | undefined {
     if (e.type === 'units') {
       this.units = e.names.map((name) => ({ name, state: 'pending' }));
+      this.at = new Map(e.names.map((name, i) => [name, i]));
       this.total = e.names.length;
       return undefined;
     }
-    const u = this.units.find((x) => x.name === e.unit);
+    const u = this.find(e.unit);
     if (!u) return undefined;
     if (e.type === 'unit-start') Object.assign(u, { state: 'running', started: Date.now(), waitingOn: undefined });
     else if (e.type === 'unit-activity') Object.assign(u, { waitingOn: e.waitingOn, seenAt: Date.now() });
@@ -86,8 +89,13 @@ class Progress {
     return u;
   }
 
+  find(name: string): UnitState | undefined {
+    const i = this.at.get(name);
+    return i === undefined ? undefined : this.units[i];
+  }
+
   tag(u: UnitState): string {
-    return `[${this.units.indexOf(u) + 1}/${this.total}]`;
+    return `[${(this.at.get(u.name) ?? -1) + 1}/${this.total}]`;
   }
 
   word(u: UnitState): string {
@@ -124,7 +132,7 @@ export function plainProgress(out: NodeJS.WritableStream, o: ViewOptions): Progr
       return;
     }
     if (e.type === 'cancel') {
-      const u = p.units.find((x) => x.name === e.unit);
+      const u = p.find(e.unit);
       if (u) line(`${p.tag(u)} ${fit(u.name, 30)}  its statement was cancelled on the server (pid ${e.pid})`);
       return;
     }
@@ -139,6 +147,7 @@ export function plainProgress(out: NodeJS.WritableStream, o: ViewOptions): Progr
       line(`${p.tag(u)} ${fit(u.name, 30)}  ${u.retry}`);
     } else if (e.type === 'unit-end') {
       clearTimeout(timers.get(u.name));
+      timers.delete(u.name);
       line(`${p.tag(u)} ${fit(u.name, 30)}  ${paintAction(p.word(u), u.state, o.paint)} ${duration(p.elapsed(u))}${u.detail ? `: ${u.detail}` : ''}`);
     }
   };

@@ -1,13 +1,5 @@
 #!/usr/bin/env node
 'use strict';
-// A run allocates about 130 KB a unit of short-lived objects (statements, results, rows). By
-// default V8 lets the young generation grow to 2 x 16 MB and the old one fill with promoted
-// garbage before it collects: `up` of 1,000 units with down steps peaked at ~117 MiB. With a
-// young generation kept at its initial size and the heap tuned for size, ~83 MiB, for about
-// the same CPU (medians of 5, see docs/UNITS.md "Memory"). Set before anything is loaded: both
-// are read as the heap grows (a shebang's flags would not apply to `node bin/migrate.js`).
-require('node:v8').setFlagsFromString('--semi-space-growth-factor=1');
-require('node:v8').setFlagsFromString('--optimize-for-size');
 const { main } = require('../dist/cli.js');
 
 const argv = process.argv.slice(2);

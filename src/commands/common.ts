@@ -174,10 +174,11 @@ export function allUnits(o: CommonOptions, opts: { phases: boolean } = { phases:
 /**
  * As allUnits, in two steps: the migrations folder is listed at once (a missing one is
  * refused before anything connects); its files are then read in slices that let a
- * connection open meanwhile (readMigrationsInTurns).
+ * connection open meanwhile (readMigrationsInTurns). lazyDowns: a down step's file is read
+ * only when its text is used (status asks only whether a unit has one).
  */
-export function allUnitsInTurns(o: CommonOptions, opts: { phases: boolean } = { phases: true }): () => Promise<Unit[]> {
-  const folder = openMigrationFolder(path.resolve(o.migrationsDir));
+export function allUnitsInTurns(o: CommonOptions, opts: { phases: boolean; lazyDowns?: boolean } = { phases: true }): () => Promise<Unit[]> {
+  const folder = openMigrationFolder(path.resolve(o.migrationsDir), { lazyDowns: opts.lazyDowns });
   return async () => withPhases(o, await readMigrationsInTurns(folder), opts);
 }
 

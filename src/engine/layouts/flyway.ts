@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { UsageError } from '../../errors';
 import type { Unit } from '../units';
-import { extras, extraStem, fileOf, migrationUnit, orderOf, refuseOrphanExtras, upOf } from './stem';
+import { downIfPresent, extras, extraStem, migrationUnit, orderOf, refuseOrphanExtras, upOf } from './stem';
 import type { Folder, FolderEntry, Layout } from './types';
 
 /** `V1__name.sql`, `V1.2__name.sql`, `V1_2__name.sql` (Flyway reads `_` in a version as `.`); `U…` is the undo. */
@@ -46,7 +46,7 @@ export const flyway: Layout = {
       undo.delete(flywayKey(version));
       return migrationUnit({
         name: stem, version, title: description.replace(/_/g, ' '), ...upOf(folder, file),
-        down: undoFile ? fileOf(folder, undoFile) : undefined, aliases: [`V${version}`], more: extras(folder, `${stem}.`),
+        down: undoFile ? downIfPresent(folder, undoFile) : undefined, aliases: [`V${version}`], more: extras(folder, `${stem}.`),
       });
     });
     const orphan = [...undo.values()][0];

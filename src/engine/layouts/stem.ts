@@ -28,6 +28,13 @@ export function fileIfPresent(folder: Folder, name: string): UnitFile | undefine
   return folder.has(name) ? fileOf(folder, name) : undefined;
 }
 
+/** A unit's down step; in a folder with lazyDowns, its file is read (and refused when not UTF-8) on first use of its text. */
+export function downIfPresent(folder: Folder, name: string): UnitFile | undefined {
+  if (!folder.has(name)) return undefined;
+  if (!folder.lazyDowns) return fileOf(folder, name);
+  return { path: folder.path(name), get text() { return folder.text(name); } };
+}
+
 /** The extras of one unit, read from `<stem>.precheck.sql` and so on (or `precheck.sql` inside a unit folder). */
 export function extras(folder: Folder, prefix: string): Pick<Unit, 'precheck' | 'verify' | 'behaviour' | 'expect' | 'expectFile'> {
   const expectFile = fileIfPresent(folder, `${prefix}expect.json`);
@@ -122,7 +129,7 @@ export function readPairs(folder: Folder, upSuffix: string): Unit[] {
     stems.add(stem);
     units.push(migrationUnit({
       name: stem, version: m[1], title: m[2].replace(/_/g, ' '), ...upOf(folder, file),
-      down: fileIfPresent(folder, `${stem}.down.sql`), more: extras(folder, `${stem}.`),
+      down: downIfPresent(folder, `${stem}.down.sql`), more: extras(folder, `${stem}.`),
     }));
   }
   refuseOrphanExtras(folder, stems, (s) => `${s}${upSuffix}`);

@@ -2,16 +2,12 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { boundsFor } from '../db/bounds';
 import { Connection } from '../db/connection';
-import { reopenAfterLoss } from '../db/reopen';
 import { Session, type Timeouts } from '../db/session';
 import { redactUrl, resolveSettings, type ConnectionSettings } from '../db/settings';
-import { refuseReadOnly } from '../db/writable';
-import { serverFacts } from '../db/server-facts';
 import { watch, type Watch } from '../db/watchdog';
-import { History } from '../engine/history';
-import { withRunLock, type RunLock } from '../engine/lock';
+import type { RunLock } from '../engine/lock';
 import type { Interrupt } from '../engine/interrupt';
-import { LockWaitMonitor } from '../engine/lock-waits';
+import type { LockWaitMonitor } from '../engine/lock-waits';
 import type { ProgressSink } from '../engine/progress';
 import { loadMigrations, loadPhases, openMigrationFolder, readMigrationsInTurns, type Unit } from '../engine/units';
 import type { Logger } from '../log';
@@ -76,6 +72,11 @@ export async function withDatabase<T>(o: CommonOptions, fn: (c: Connected) => Pr
 
 /** As withDatabase, for a command that writes: a read-only server is refused, then the run lock on a second connection and the history schema in place. */
 export async function withLockedDatabase<T>(o: CommonOptions, label: string, fn: (c: Connected) => Promise<T>): Promise<T> {
+  // Required here, not at the top: a read-only command (status) does not load them.
+  const { refuseReadOnly } = require('../db/writable') as typeof import('../db/writable');
+  const { withRunLock } = require('../engine/lock') as typeof import('../engine/lock');
+  const { History } = require('../engine/history') as typeof import('../engine/history');
+  const { LockWaitMonitor } = require('../engine/lock-waits') as typeof import('../engine/lock-waits');
   return connected(o, true, async (c, lock) => {
     await refuseReadOnly(c.session);
     return withRunLock(lock!, { waitMs: o.lockWaitMs, label: `migrate ${label} run ${c.runId.slice(0, 8)}`, log: o.log }, async (runLock) => {
@@ -124,10 +125,13 @@ async function connected<T>(o: CommonOptions, withLock: boolean, fn: (c: Connect
     if (lockConnection) watches.push(watch(lockConnection, { bounds, log: o.log }));
     const [session, lock] = await Promise.all([Session.open(work, o.log, o.timeouts, bounds), lockSession]);
     const target = async (): Promise<Target> => {
+      const { serverFacts } = require('../db/server-facts') as typeof import('../db/server-facts');
       const { version } = await serverFacts(session);
       return { host: settings.host, port: settings.port, database: settings.database, user: settings.user, serverVersion: version };
     };
     const reopen = async () => {
+      // Only after a lost connection.
+      const { reopenAfterLoss } = require('../db/reopen') as typeof import('../db/reopen');
       const fresh = await reopenAfterLoss(settings, connections.filter((c) => c.lost), { bounds, log: o.log, timeouts: o.timeouts });
       connections.push(fresh.session.connection);
       watches.push(fresh.watch);
@@ -174,10 +178,11 @@ export function allUnits(o: CommonOptions, opts: { phases: boolean } = { phases:
 /**
  * As allUnits, in two steps: the migrations folder is listed at once (a missing one is
  * refused before anything connects); its files are then read in slices that let a
- * connection open meanwhile (readMigrationsInTurns).
+ * connection open meanwhile (readMigrationsInTurns). lazyDowns: a down step's file is read
+ * only when its text is used (status asks only whether a unit has one).
  */
-export function allUnitsInTurns(o: CommonOptions, opts: { phases: boolean } = { phases: true }): () => Promise<Unit[]> {
-  const folder = openMigrationFolder(path.resolve(o.migrationsDir));
+export function allUnitsInTurns(o: CommonOptions, opts: { phases: boolean; lazyDowns?: boolean } = { phases: true }): () => Promise<Unit[]> {
+  const folder = openMigrationFolder(path.resolve(o.migrationsDir), { lazyDowns: opts.lazyDowns });
   return async () => withPhases(o, await readMigrationsInTurns(folder), opts);
 }
 

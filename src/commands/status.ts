@@ -50,7 +50,8 @@ export async function status(o: StatusOptions): Promise<StatusResult> {
   // open and the answer arrive meanwhile), so the server's work overlaps the reading. A
   // missing folder is refused before connecting; a file that cannot be read is still the
   // error reported (the connection then closes by itself once the history is read).
-  const readUnits = allUnitsInTurns(o, { phases: !o.migrationsOnly });
+  // Down steps are not read: status shows only whether a unit has one.
+  const readUnits = allUnitsInTurns(o, { phases: !o.migrationsOnly, lazyDowns: true });
   const history = withDatabase(o, async ({ session, settings }) => ({ database: settings.display, ...(await History.read(session)) }));
   history.catch(() => undefined);
   const units = await readUnits();

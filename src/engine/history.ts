@@ -66,6 +66,11 @@ export interface LastAttempt {
 /** A timestamptz as ISO 8601 UTC text with milliseconds. */
 const utc = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/** One event as History.read receives it: a JSON array, in this order. */
+type EventRow = [unit: string, kind: UnitKind, event: StateEvent | 'failed' | 'repaired', checksum: string | null, at: string,
+  dbUser: string, durationMs: number | null, runId: string, error: string | null, direction: string | null];
+const [UNIT, KIND, EVENT, CHECKSUM, AT, DB_USER, DURATION_MS, RUN_ID, ERROR, DIRECTION] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] as const;
+
 const DDL = readFileSync(path.join(__dirname, 'history.sql'), 'utf8');
 const GUARD_DDL = readFileSync(path.join(__dirname, 'history-guard.sql'), 'utf8')
   // The rollback proof's table and functions (unit-state.ts), installed with the guards.
@@ -139,47 +144,50 @@ export class History {
    * The rows come in history order and are folded here: a plain scan is planned and run on a
    * new server session in about half the time of the grouped, joined query that picked each
    * unit's rows on the server (17 -> 10 ms cold for 1,000 units), and every status, plan and
-   * up opens a new session. The answer is one row per event kept, not per unit.
+   * up opens a new session. They come as JSON arrays, up to 1,000 to a result row: one
+   * JSON.parse per thousand events instead of a driver row object per event, each of its
+   * ten fields decoded apart (10,000 events: 45 -> 12 ms of the client's time).
    */
   static async read(s: Session): Promise<{ states: Map<string, UnitRecord>; attempts: Map<string, LastAttempt> }> {
     const states = new Map<string, UnitRecord>();
     const attempts = new Map<string, LastAttempt>();
     if (!(await History.present(s))) return { states, attempts };
-    const rows = await s.query<{
-      unit: string; kind: UnitKind; event: StateEvent | 'failed' | 'repaired'; checksum: string | null; at: string;
-      db_user: string; duration_ms: number | null; run_id: string; error: string | null; direction: string | null;
-    }>(
-      `select unit, kind, event, checksum, ${utc('at')} as at, db_user, duration_ms, run_id::text as run_id,
-              detail->>'error' as error, detail->>'direction' as direction
+    const chunks = await s.query<{ rows: string }>(
+      `select json_agg(json_build_array(unit, kind, event, checksum, ${utc('at')}, db_user, duration_ms, run_id::text,
+                                        detail->>'error', detail->>'direction') order by id)::text as rows
          from migrate.history
         where event in ('applied', 'adopted', 'imported', 'rolled_back', 'failed', 'repaired')
-        order by id`,
+        group by id / 1000
+        order by id / 1000`,
     );
     // Per unit: its latest state row, the latest repair since that row (its checksum replaces
     // the row's), its latest row, and the failures since the later of the first two.
-    type Row = (typeof rows)[number];
-    const units = new Map<string, { state?: Row; repair?: Row; last?: Row; failures: number }>();
-    for (const r of rows) {
-      let u = units.get(r.unit);
-      if (!u) units.set(r.unit, (u = { failures: 0 }));
-      u.last = r;
-      if (r.event === 'failed') u.failures++;
-      else {
-        u.failures = 0;
-        u.repair = r.event === 'repaired' ? r : undefined;
-        if (r.event !== 'repaired') u.state = r;
+    const units = new Map<string, { state?: EventRow; repair?: EventRow; last?: EventRow; failures: number }>();
+    for (const chunk of chunks) {
+      for (const r of JSON.parse(chunk.rows) as EventRow[]) {
+        const event = r[EVENT];
+        let u = units.get(r[UNIT]);
+        if (!u) units.set(r[UNIT], (u = { failures: 0 }));
+        u.last = r;
+        if (event === 'failed') u.failures++;
+        else {
+          u.failures = 0;
+          u.repair = event === 'repaired' ? r : undefined;
+          if (event !== 'repaired') u.state = r;
+        }
       }
     }
     for (const [unit, { state, repair, last, failures }] of units) {
       if (state) {
         states.set(unit, {
-          unit, kind: state.kind, event: state.event as StateEvent, checksum: (repair ?? state).checksum, at: state.at, dbUser: state.db_user,
-          durationMs: state.duration_ms, runId: state.run_id,
+          unit, kind: state[KIND], event: state[EVENT] as StateEvent, checksum: (repair ?? state)[CHECKSUM], at: state[AT], dbUser: state[DB_USER],
+          durationMs: state[DURATION_MS], runId: state[RUN_ID],
         });
       }
+      const failed = last![EVENT] === 'failed';
       attempts.set(unit, {
-        event: last!.event, at: last!.at, error: last!.error,
-        direction: last!.direction === 'down' ? 'down' : last!.event === 'failed' ? 'up' : null, failures: last!.event === 'failed' ? failures : 0,
+        event: last![EVENT], at: last![AT], error: last![ERROR],
+        direction: last![DIRECTION] === 'down' ? 'down' : failed ? 'up' : null, failures: failed ? failures : 0,
       });
     }
     return { states, attempts };

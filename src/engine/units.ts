@@ -85,10 +85,10 @@ export function loadMigrationFolder(dir: string): { layout: LayoutName; units: U
   return ordered(readLayout(dir));
 }
 
-/** A migrations folder, listed (refused when it is missing), for readMigrationsInTurns. */
-export function openMigrationFolder(dir: string): Folder {
+/** A migrations folder, listed (refused when it is missing), for readMigrationsInTurns; lazyDowns: see Folder. */
+export function openMigrationFolder(dir: string, opts: { lazyDowns?: boolean } = {}): Folder {
   listDir(dir, 'migrations');
-  return openFolder(dir);
+  return openFolder(dir, opts);
 }
 
 /**

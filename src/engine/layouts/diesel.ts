@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { UsageError } from '../../errors';
 import type { Unit } from '../units';
-import { extras, fileIfPresent, migrationUnit, nextSequence, timestampOf } from './stem';
+import { downIfPresent, extras, migrationUnit, nextSequence, timestampOf } from './stem';
 import type { Folder, FolderEntry, Layout } from './types';
 
 /** `2023-01-01-120000_create_users/` or `00000000000000_diesel_initial_setup/`: diesel keeps the digits as the version. */
@@ -20,7 +20,7 @@ export const diesel: Layout = {
       const version = m[1].replace(/-/g, '');
       return migrationUnit({
         name: sub, version, title: m[2].replace(/_/g, ' '), upBytes: inner.bytes('up.sql'), up: { path: inner.path('up.sql'), text: inner.text('up.sql') },
-        down: fileIfPresent(inner, 'down.sql'), aliases: m[1] === version ? [] : [m[1]], more: extras(inner, ''),
+        down: downIfPresent(inner, 'down.sql'), aliases: m[1] === version ? [] : [m[1]], more: extras(inner, ''),
       });
     });
   },

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { UsageError } from '../../errors';
 import type { Unit } from '../units';
-import { extras, extraStem, fileOf, migrationUnit, orderOf, refuseOrphanExtras, upOf } from './stem';
+import { downIfPresent, extras, extraStem, migrationUnit, orderOf, refuseOrphanExtras, stemsWithExtras, upOf } from './stem';
 import type { Folder, FolderEntry, Layout } from './types';
 
 /** `V1__name.sql`, `V1.2__name.sql`, `V1_2__name.sql` (Flyway reads `_` in a version as `.`); `U…` is the undo. */
@@ -39,6 +39,7 @@ export const flyway: Layout = {
       else versioned.push({ file, version: dotted(m[2]), description: m[3] });
     }
     const stems = new Set<string>();
+    const withExtras = stemsWithExtras(folder);
     const units = versioned.map(({ file, version, description }) => {
       const stem = file.slice(0, -'.sql'.length);
       stems.add(stem);
@@ -46,12 +47,12 @@ export const flyway: Layout = {
       undo.delete(flywayKey(version));
       return migrationUnit({
         name: stem, version, title: description.replace(/_/g, ' '), ...upOf(folder, file),
-        down: undoFile ? fileOf(folder, undoFile) : undefined, aliases: [`V${version}`], more: extras(folder, `${stem}.`),
+        down: undoFile ? downIfPresent(folder, undoFile) : undefined, aliases: [`V${version}`], more: extras(folder, `${stem}.`, withExtras.has(stem)),
       });
     });
     const orphan = [...undo.values()][0];
     if (orphan) throw new UsageError(`${path.join(folder.dir, orphan)} undoes a version that has no V file in the folder`);
-    refuseOrphanExtras(folder, stems, (s) => `${s}.sql`);
+    refuseOrphanExtras(folder, stems, (s) => `${s}.sql`, withExtras);
     return units;
   },
   /** The last part of the highest version + 1: V1.2 → V1.3, V7 → V8. */

@@ -24,8 +24,8 @@ export function layoutNamed(name: string): Layout {
   return l;
 }
 
-/** A folder on disk; each file is read at most once. */
-export function openFolder(dir: string): Folder {
+/** A folder on disk; each file is read at most once (a down step only when its text is asked for, with lazyDowns). */
+export function openFolder(dir: string, { lazyDowns = false }: { lazyDowns?: boolean } = {}): Folder {
   // A folder of 10,000 units has 20,000 entries: their kinds come with the listing (only a
   // symbolic link is followed by a stat of its own), and their paths from one prefix, as
   // path.join gives them for a plain entry name, without normalising each one again.
@@ -39,6 +39,7 @@ export function openFolder(dir: string): Folder {
   const folder: Folder = {
     dir,
     entries,
+    lazyDowns,
     has: (name) => present.has(name),
     path: (name) => prefix + name,
     bytes(name) {
@@ -51,7 +52,7 @@ export function openFolder(dir: string): Folder {
       if (t === undefined) texts.set(name, (t = decode(prefix + name, folder.bytes(name))));
       return t;
     },
-    sub: (name) => openFolder(prefix + name),
+    sub: (name) => openFolder(prefix + name, { lazyDowns }),
   };
   return folder;
 }
@@ -72,9 +73,10 @@ export function detectLayout(folder: Folder): { layout: Layout; entries: FolderE
     }
     // Once one layout is left, a file it takes needs no other layout's test: the outcome would
     // be the same. The text those tests read (of every NNNN_name….sql) is still read here,
-    // so a file that is not UTF-8 is refused at the same point of the folder as before.
+    // so a file that is not UTF-8 is refused at the same point of the folder as before
+    // (a down step of a folder with lazyDowns only when its text is used).
     if (candidates.length === 1 && !e.dir) {
-      if (e.name.endsWith('.sql') && STEM.test(e.name.slice(0, -'.sql'.length))) folder.text(e.name);
+      if (e.name.endsWith('.sql') && STEM.test(e.name.slice(0, -'.sql'.length)) && !(folder.lazyDowns && isDownFile(e.name))) folder.text(e.name);
       if (candidates[0].fits(e, folder)) {
         used.push(e);
         continue;
@@ -97,6 +99,9 @@ export function detectLayout(folder: Folder): { layout: Layout; entries: FolderE
   return { layout: first ? candidates[0] : native, entries: used };
 }
 
+/** A two-file layout's down step (native, golang-migrate), whose name alone says it is one. */
+const isDownFile = (name: string) => name.endsWith('.down.sql');
+
 /** How long the reading goes on before the event loop has a turn: a round trip waits at most about as long. */
 const TURN_MS = 1;
 
@@ -110,7 +115,7 @@ const TURN_MS = 1;
 export async function readAhead(folder: Folder): Promise<void> {
   let turn = performance.now();
   for (const e of folder.entries) {
-    if (e.dir || !(e.name.endsWith('.sql') || e.name.endsWith('.expect.json'))) continue;
+    if (e.dir || !(e.name.endsWith('.sql') || e.name.endsWith('.expect.json')) || (folder.lazyDowns && isDownFile(e.name))) continue;
     try {
       folder.bytes(e.name);
     } catch {

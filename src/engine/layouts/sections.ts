@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { UsageError } from '../../errors';
 import type { Unit, UnitFile } from '../units';
-import { extras, extraStem, migrationUnit, refuseOrphanExtras, STEM, upOf } from './stem';
+import { extras, extraStem, migrationUnit, refuseOrphanExtras, STEM, stemsWithExtras, upOf } from './stem';
 import type { Folder, FolderEntry, Layout } from './types';
 
 /** How a one-file layout marks its sections. */
@@ -41,6 +41,7 @@ export function sectionedLayout(p: Pick<Layout, 'name' | 'form' | 'nextVersion'>
     read(folder: Folder): Unit[] {
       const stems = new Set<string>();
       const units: Unit[] = [];
+      const withExtras = stemsWithExtras(folder);
       for (const { name: file } of folder.entries) {
         if (extraStem(file) !== undefined) continue;
         const stem = file.slice(0, -'.sql'.length);
@@ -48,9 +49,9 @@ export function sectionedLayout(p: Pick<Layout, 'name' | 'form' | 'nextVersion'>
         stems.add(stem);
         const { upBytes, up } = upOf(folder, file);
         const parts = sections(up.path, up.text, m);
-        units.push(migrationUnit({ name: stem, version, title: name.replace(/[_-]/g, ' '), upBytes, up: parts.up, down: parts.down, more: extras(folder, `${stem}.`) }));
+        units.push(migrationUnit({ name: stem, version, title: name.replace(/[_-]/g, ' '), upBytes, up: parts.up, down: parts.down, more: extras(folder, `${stem}.`, withExtras.has(stem)) }));
       }
-      refuseOrphanExtras(folder, stems, (s) => `${s}.sql`);
+      refuseOrphanExtras(folder, stems, (s) => `${s}.sql`, withExtras);
       return units;
     },
     scaffold: (dir, version, name) => [{ path: path.join(dir, `${version}_${name}.sql`), text: `${m.upLine}\n\n\n${m.downLine}\n\n` }],

@@ -28,8 +28,46 @@ export function fileIfPresent(folder: Folder, name: string): UnitFile | undefine
   return folder.has(name) ? fileOf(folder, name) : undefined;
 }
 
-/** The extras of one unit, read from `<stem>.precheck.sql` and so on (or `precheck.sql` inside a unit folder). */
-export function extras(folder: Folder, prefix: string): Pick<Unit, 'precheck' | 'verify' | 'behaviour' | 'expect' | 'expectFile'> {
+/** A unit's down step; in a folder with lazyDowns, its file is read (and refused when not UTF-8) on first use of its text. */
+export function downIfPresent(folder: Folder, name: string): UnitFile | undefined {
+  if (!folder.has(name)) return undefined;
+  return folder.lazyDowns ? new LazyFile(folder, name) : fileOf(folder, name);
+}
+
+/** A class, not an object literal with a getter: 10,000 of them are made for a large folder. */
+class LazyFile implements UnitFile {
+  readonly path: string;
+  constructor(private readonly folder: Folder, private readonly name: string) {
+    this.path = folder.path(name);
+  }
+  get text(): string {
+    return this.folder.text(this.name);
+  }
+}
+
+/**
+ * The stems with at least one extra beside them, from one pass over the folder's names: most
+ * units have none, and need no look-up of each of the five names an extra could have.
+ */
+export function stemsWithExtras(folder: Folder): Set<string> {
+  const stems = new Set<string>();
+  for (const e of folder.entries) {
+    const stem = extraStem(e.name);
+    if (stem !== undefined) stems.add(stem);
+  }
+  return stems;
+}
+
+const NO_EXTRAS: Pick<Unit, 'precheck' | 'verify' | 'behaviour' | 'expect' | 'expectFile'> = Object.freeze({
+  precheck: undefined, verify: undefined, behaviour: undefined, expect: undefined, expectFile: undefined,
+});
+
+/**
+ * The extras of one unit, read from `<stem>.precheck.sql` and so on (or `precheck.sql` inside
+ * a unit folder); none are looked for when `any` (stemsWithExtras) says there are none.
+ */
+export function extras(folder: Folder, prefix: string, any = true): Pick<Unit, 'precheck' | 'verify' | 'behaviour' | 'expect' | 'expectFile'> {
+  if (!any) return NO_EXTRAS;
   const expectFile = fileIfPresent(folder, `${prefix}expect.json`);
   return {
     precheck: fileIfPresent(folder, `${prefix}precheck.sql`),
@@ -40,8 +78,12 @@ export function extras(folder: Folder, prefix: string): Pick<Unit, 'precheck' | 
   };
 }
 
-/** An extra whose unit is not in the folder is refused, not silently left out. */
-export function refuseOrphanExtras(folder: Folder, stems: ReadonlySet<string>, upFile: (stem: string) => string): void {
+/** An extra whose unit is not in the folder is refused, not silently left out (the first one in the folder's order is named). */
+export function refuseOrphanExtras(folder: Folder, stems: ReadonlySet<string>, upFile: (stem: string) => string, withExtras = stemsWithExtras(folder)): void {
+  for (const s of withExtras) if (!stems.has(s)) return refuseFirstOrphan(folder, stems, upFile);
+}
+
+function refuseFirstOrphan(folder: Folder, stems: ReadonlySet<string>, upFile: (stem: string) => string): void {
   for (const e of folder.entries) {
     const stem = extraStem(e.name);
     if (stem !== undefined && !stems.has(stem)) {
@@ -52,7 +94,8 @@ export function refuseOrphanExtras(folder: Folder, stems: ReadonlySet<string>, u
 
 /** Version parts as numbers: "1.10" → [1, 10]; "000123" → [123]. */
 export function orderOf(version: string): number[] {
-  return version.split(/[._]/).map(Number);
+  // Most versions are one number: no split (a regular expression's) for them.
+  return version.includes('.') || version.includes('_') ? version.split(/[._]/).map(Number) : [Number(version)];
 }
 
 /** A migration unit from its parts; the checksum is of the up file's bytes. */
@@ -60,12 +103,13 @@ export function migrationUnit(p: {
   name: string; version: string; title: string; upBytes: Buffer; up: UnitFile; down?: UnitFile; aliases?: string[];
   more?: Partial<Unit>;
 }): Unit {
+  const order = orderOf(p.version);
   return {
     name: p.name,
     kind: 'migration',
-    number: orderOf(p.version)[0],
+    number: order[0],
     version: p.version,
-    order: orderOf(p.version),
+    order,
     title: p.title,
     up: p.up,
     down: p.down,
@@ -110,6 +154,7 @@ export function nextSequence(highest: string | undefined, now: Date, first: stri
 export function readPairs(folder: Folder, upSuffix: string): Unit[] {
   const stems = new Set<string>();
   const units: Unit[] = [];
+  const withExtras = stemsWithExtras(folder);
   for (const { name: file } of folder.entries) {
     if (extraStem(file) !== undefined) continue;
     if (file.endsWith('.down.sql')) {
@@ -122,10 +167,10 @@ export function readPairs(folder: Folder, upSuffix: string): Unit[] {
     stems.add(stem);
     units.push(migrationUnit({
       name: stem, version: m[1], title: m[2].replace(/_/g, ' '), ...upOf(folder, file),
-      down: fileIfPresent(folder, `${stem}.down.sql`), more: extras(folder, `${stem}.`),
+      down: downIfPresent(folder, `${stem}.down.sql`), more: extras(folder, `${stem}.`, withExtras.has(stem)),
     }));
   }
-  refuseOrphanExtras(folder, stems, (s) => `${s}${upSuffix}`);
+  refuseOrphanExtras(folder, stems, (s) => `${s}${upSuffix}`, withExtras);
   return units;
 }
 

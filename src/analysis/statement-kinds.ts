@@ -212,7 +212,7 @@ export function createsPartitioned(node: Node, relation: (rv: Node) => string | 
 
 /** Why a statement needs a superuser, if it does. */
 export function superuserNeed(node: Node): string | undefined {
-  const kind = node && typeof node === 'object' ? Object.keys(node)[0] : undefined;
+  const kind = firstKey(node);
   for (const k of kindsOf(node)) {
     const why = k.superuser?.(node[kind as string]);
     if (why) return why;

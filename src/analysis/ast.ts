@@ -35,16 +35,27 @@ function wrappedKind(node: object): string | undefined {
   return c >= 65 && c <= 90 ? kind : undefined;
 }
 
-/** The body of a wrapped node if it has the given kind. */
+/** Object.keys(node)[0] without the array (a statement's kind, asked of every statement by several analyses). */
+export function firstKey(node: Node): string | undefined {
+  if (!node || typeof node !== 'object') return undefined;
+  for (const key in node) if (Object.prototype.hasOwnProperty.call(node, key)) return key;
+  return undefined;
+}
+
+/** The body of a wrapped node if it has the given kind (no [kind, body] pair is built: called for most nodes). */
 export function nodeOf(node: Node, kind: string): Node | undefined {
-  const u = unwrap(node);
-  return u && u[0] === kind ? u[1] : undefined;
+  return kindOf(node) === kind ? node[kind] : undefined;
 }
 
 /** `[{String:{sval}}]` (or a `{List:{items}}`) → ['a', 'b']. */
 export function strings(list: Node): string[] {
   const items: Node[] = Array.isArray(list) ? list : (nodeOf(list, 'List')?.items ?? []);
-  return items.map((n) => nodeOf(n, 'String')?.sval).filter((s): s is string => typeof s === 'string');
+  const out: string[] = [];
+  for (const n of items) {
+    const s = nodeOf(n, 'String')?.sval;
+    if (typeof s === 'string') out.push(s);
+  }
+  return out;
 }
 
 /** `{String:{sval}}` → 'sval'. */

@@ -174,8 +174,12 @@ export function findGaps(
 export function candidates(ref: ObjectRef, searchPath: string[]): ObjectRef[] {
   if (!ref.implicitSchema) return [ref];
   const bare = ref.name.slice(ref.name.lastIndexOf('.') + 1);
-  const schemas = ['pg_catalog', ...(ref.kind === 'relation' ? ['pg_temp'] : []), ...searchPath];
-  return [ref, ...schemas.map((s) => ({ kind: ref.kind, name: `${s}.${bare}` })), { kind: ref.kind, name: bare }];
+  const { kind } = ref;
+  const out: ObjectRef[] = [ref, { kind, name: `pg_catalog.${bare}` }];
+  if (kind === 'relation') out.push({ kind, name: `pg_temp.${bare}` });
+  for (const s of searchPath) out.push({ kind, name: `${s}.${bare}` });
+  out.push({ kind, name: bare });
+  return out;
 }
 
 /** `SET [LOCAL] search_path` changes how later statements of the unit resolve names. */

@@ -1,4 +1,4 @@
-import { candidates, searchPathAfter, statementDeps } from './dependencies';
+import { searchPathAfter, statementDeps } from './dependencies';
 import { lockFootprint } from './locks';
 import { bareName, schemaName, SYSTEM_SCHEMAS } from './names';
 import type { ObjectRef, ParsedStatement } from './types';
@@ -37,9 +37,12 @@ export class FootprintOf {
   addStep(statements: readonly ParsedStatement[]): void {
     let searchPath = ['public'];
     for (const st of statements) {
-      const d = statementDeps(st, { searchPath });
-      for (const ref of [...d.needs, ...d.creates, ...d.drops]) this.addRef(ref, searchPath);
-      for (const l of lockFootprint(st, { searchPath })) this.addRef({ kind: 'relation', name: l.table }, searchPath);
+      const opts = { searchPath };
+      const d = statementDeps(st, opts);
+      for (const ref of d.needs) this.addRef(ref, searchPath);
+      for (const ref of d.creates) this.addRef(ref, searchPath);
+      for (const ref of d.drops) this.addRef(ref, searchPath);
+      for (const l of lockFootprint(st, opts)) this.addQualified('relation', l.table);
       if (d.opaque) {
         this.opaque = true;
         searchPath.forEach((s) => this.reach.add(s));
@@ -62,10 +65,17 @@ export class FootprintOf {
   private addRef(ref: ObjectRef, searchPath: string[]): void {
     if (ref.kind === 'schema') return this.add({ k: 'schema', n: ref.name });
     if (ref.kind !== 'relation' && ref.kind !== 'type' && ref.kind !== 'function') return;
-    // An unqualified name: under each schema of the unit's search path (candidates also
-    // lists pg_catalog, pg_temp and the bare name, which are not footprints of a unit).
-    for (const c of candidates(ref, searchPath)) {
-      if (c.name.includes('.')) this.add({ k: ref.kind, s: schemaName(c.name), n: bareName(c.name) });
-    }
+    this.addQualified(ref.kind, ref.name);
+    if (!ref.implicitSchema) return;
+    // An unqualified name: under each schema of the unit's search path too. Of the rest of its
+    // candidates (dependencies.ts), pg_catalog and pg_temp are skipped and the bare name is no
+    // object of a schema; they are not built.
+    const bare = bareName(ref.name);
+    for (const s of searchPath) this.add({ k: ref.kind, s, n: bare });
+  }
+
+  /** A `schema.name` (a name without a dot is no footprint object). */
+  private addQualified(k: FootprintObject['k'], name: string): void {
+    if (name.includes('.')) this.add({ k, s: schemaName(name), n: bareName(name) });
   }
 }

@@ -36,7 +36,11 @@ export function lintStatements(file: string, statements: ParsedStatement[], ctx:
   const model = new UnitModel(names);
   const findings: Finding[] = [];
   for (const stmt of statements) {
-    for (const rule of RULES) findings.push(...rule({ file, stmt, model, names, ctx }));
+    const input = { file, stmt, model, names, ctx };
+    for (const rule of RULES) {
+      const found = rule(input);
+      for (const f of found) findings.push(f);
+    }
     model.observe(stmt);
   }
   return findings.sort((a, b) => a.line - b.line);

@@ -1,4 +1,4 @@
-import { Node, list, nodeOf, strings, walk } from './ast';
+import { Node, firstKey, list, nodeOf, strings, walk } from './ast';
 import { Names } from './names';
 import { addressRef, RELATION_OBJECTS, SUBOBJECTS } from './deps/address';
 import { alterTableCmdLock, describeCmd } from './locks/alter-table';
@@ -223,9 +223,9 @@ function dml(verb: string): Handler {
 export const lockFootprint = memoByNode(footprintOf);
 
 function footprintOf(stmt: ParsedStatement, opts: AnalysisOptions): LockRequest[] {
-  const kind = Object.keys(stmt.node ?? {})[0];
-  const handler = kind ? HANDLERS[kind] : undefined;
-  if (!handler) return [];
+  const kind = firstKey(stmt.node);
+  const handler = kind === undefined ? undefined : HANDLERS[kind];
+  if (!handler || kind === undefined) return [];
   const f = new Footprint(new Names(opts));
   const k = kindsOf(stmt.node).find((x) => x.lock);
   handler(stmt.node[kind], f, { label: k?.label ?? kind, lock: k?.lock ?? 'ACCESS EXCLUSIVE' });

@@ -8,11 +8,19 @@ import type { AnalysisOptions, ParsedStatement } from './types';
  * callers treat the result as read-only.
  */
 export function memoByNode<T>(analyse: (stmt: ParsedStatement, opts: AnalysisOptions) => T): (stmt: ParsedStatement, opts?: AnalysisOptions) => T {
+  // Nearly every question is asked with the default options: those answers sit in a WeakMap of
+  // their own, with no Map of options per node.
+  const byDefault = new WeakMap<object, T>();
   const cache = new WeakMap<object, Map<string, T>>();
-  return (stmt, opts = {}) => {
+  return (stmt, opts = NO_OPTIONS) => {
     const node = stmt.node;
     if (node === null || typeof node !== 'object') return analyse(stmt, opts);
     const key = optionsKey(opts);
+    if (key === DEFAULT_KEY) {
+      let r = byDefault.get(node);
+      if (r === undefined && !byDefault.has(node)) byDefault.set(node, (r = analyse(stmt, opts)));
+      return r as T;
+    }
     let byOpts = cache.get(node);
     if (!byOpts) cache.set(node, (byOpts = new Map()));
     let r = byOpts.get(key);
@@ -22,6 +30,7 @@ export function memoByNode<T>(analyse: (stmt: ParsedStatement, opts: AnalysisOpt
 }
 
 const DEFAULT_KEY = 'public\u0001public';
+const NO_OPTIONS: AnalysisOptions = Object.freeze({});
 
 /** Names() reads the options so: an empty or absent search path is ['public'], as are absent assumed schemas. */
 function optionsKey(opts: AnalysisOptions): string {

@@ -13,6 +13,9 @@ export function isSystemRole(name: string): boolean {
   return name === 'public' || name.startsWith('pg_');
 }
 
+/** The schemas assumed to exist unless told otherwise (one Set for every Names: it is only read). */
+const ASSUMED_BY_DEFAULT: ReadonlySet<string> = new Set(['public']);
+
 /** Languages every PostgreSQL installation has. */
 export const BUILTIN_LANGUAGES = new Set(['plpgsql', 'sql', 'c', 'internal']);
 
@@ -23,11 +26,11 @@ export const BUILTIN_LANGUAGES = new Set(['plpgsql', 'sql', 'c', 'internal']);
  */
 export class Names {
   readonly searchPath: string[];
-  readonly assumeSchemas: Set<string>;
+  readonly assumeSchemas: ReadonlySet<string>;
 
   constructor(opts: AnalysisOptions = {}) {
     this.searchPath = opts.searchPath?.length ? opts.searchPath : ['public'];
-    this.assumeSchemas = new Set(opts.assumeSchemas ?? ['public']);
+    this.assumeSchemas = opts.assumeSchemas ? new Set(opts.assumeSchemas) : ASSUMED_BY_DEFAULT;
   }
 
   get defaultSchema(): string {
@@ -100,9 +103,13 @@ export class Names {
   }
 }
 
-/** The ref with the byte offset of the reference in the file, when the parser gave one. */
+/**
+ * The ref with the byte offset of the reference in the file, when the parser gave one. Every
+ * ref it is given was just built for this reference, so the offset is set on it (no copy).
+ */
 export function at(ref: ObjectRef | undefined, location: unknown): ObjectRef | undefined {
-  return ref && typeof location === 'number' ? { ...ref, location } : ref;
+  if (ref && typeof location === 'number') ref.location = location;
+  return ref;
 }
 
 function isBuiltinType(name: string): boolean {

@@ -40,7 +40,10 @@ export class PlanNeeds {
   private readonly exts = new Set<string>();
 
   add(statements: readonly ParsedStatement[]): void {
-    const add = (n: PrivilegeNeed) => this.out.has(`${n.on}:${n.name}:${n.privilege}`) || this.out.set(`${n.on}:${n.name}:${n.privilege}`, n);
+    const add = (n: PrivilegeNeed) => {
+      const key = `${n.on}:${n.name}:${n.privilege}`;
+      if (!this.out.has(key)) this.out.set(key, n);
+    };
     for (const st of statements) {
       for (const l of lockFootprint(st)) if (!this.created.has(l.table) && !l.table.startsWith('pg_temp.')) add({ on: 'table', name: l.table, privilege: tableNeed(l), why: l.reason });
       for (const c of statementDeps(st).creates) {

@@ -1,4 +1,4 @@
-import { Node, defElem, list, nodeOf, str } from './ast';
+import { Node, defElem, firstKey, list, nodeOf, str } from './ast';
 import type { LockMode } from './types';
 
 /**
@@ -167,11 +167,17 @@ export const STATEMENT_KINDS: readonly StatementKind[] = [
 const BY_NODE = new Map<string, StatementKind[]>();
 for (const k of STATEMENT_KINDS) BY_NODE.set(k.node, [...(BY_NODE.get(k.node) ?? []), k]);
 
-/** Every form a statement (a `{ Node: body }` tree) is. */
-export function kindsOf(node: Node): StatementKind[] {
-  const kind = node && typeof node === 'object' ? Object.keys(node)[0] : undefined;
-  if (!kind) return [];
-  return (BY_NODE.get(kind) ?? []).filter((k) => !k.when || k.when(node[kind]));
+/** Node kinds none of whose forms has a `when`: every form applies, and the table's own list is the answer. */
+const UNCONDITIONAL = new Set([...BY_NODE].filter(([, kinds]) => kinds.every((k) => !k.when)).map(([node]) => node));
+const NO_KINDS: readonly StatementKind[] = Object.freeze([]);
+
+/** Every form a statement (a `{ Node: body }` tree) is; read-only (asked several times of every statement, it builds no array when it can). */
+export function kindsOf(node: Node): readonly StatementKind[] {
+  const kind = firstKey(node);
+  const all = kind === undefined ? undefined : BY_NODE.get(kind);
+  if (!all) return NO_KINDS;
+  if (UNCONDITIONAL.has(kind!)) return all;
+  return all.filter((k) => !k.when || k.when(node[kind!]));
 }
 
 /** The lock the statement's form takes on the relation it names, if the table says. */
@@ -206,7 +212,7 @@ export function createsPartitioned(node: Node, relation: (rv: Node) => string | 
 
 /** Why a statement needs a superuser, if it does. */
 export function superuserNeed(node: Node): string | undefined {
-  const kind = node && typeof node === 'object' ? Object.keys(node)[0] : undefined;
+  const kind = firstKey(node);
   for (const k of kindsOf(node)) {
     const why = k.superuser?.(node[kind as string]);
     if (why) return why;

@@ -4,11 +4,11 @@ import { valuesUsedInLaterUnits } from './enum-values';
 import { lintStatements } from './lint';
 import { lockFootprint } from './locks';
 import { Names } from './names';
-import { parseSql } from './parse';
+import { parseAll } from './parse-batch';
 import { blankSteps } from './blank';
 import { createsPartitioned, superuserNeed } from './statement-kinds';
 import { stepTransaction } from './transaction';
-import type { Finding, Gap, LockRequest, ObjectRef, ParsedStatement, SqlSyntaxIssue } from './types';
+import type { Finding, Gap, LockRequest, ObjectRef, ParsedStatement, ParseResult, SqlSyntaxIssue } from './types';
 
 /** What the database says about the objects the units mention; gathered by the caller in one query. */
 export interface CatalogFacts {
@@ -59,15 +59,24 @@ export interface SequenceAnalysis {
   needed: ObjectRef[];
 }
 
-async function parseStep(file: UnitFile): Promise<ParsedStep> {
-  const r = await parseSql(file.path, file.text);
+function toStep(file: UnitFile, r: ParseResult): ParsedStep {
   return r.ok ? { file, statements: r.statements, findings: [] } : { file, statements: r.parsedBefore, syntaxError: r.error, findings: r.findings };
 }
 
-/** Parses every unit's up and down steps with the real PostgreSQL parser (no database needed). */
+/** Parses every unit's up and down steps with the real PostgreSQL parser (no database needed), small files in batches. */
 export async function parseUnits(units: readonly Unit[]): Promise<ParsedUnit[]> {
+  const files: UnitFile[] = [];
+  for (const u of units) {
+    files.push(u.up);
+    if (u.down) files.push(u.down);
+  }
+  const results = await parseAll(files.map((f) => ({ file: f.path, text: f.text })));
   const out: ParsedUnit[] = [];
-  for (const unit of units) out.push({ unit, up: await parseStep(unit.up), down: unit.down && (await parseStep(unit.down)) });
+  let i = 0;
+  for (const unit of units) {
+    const up = toStep(unit.up, results[i++]);
+    out.push({ unit, up, down: unit.down && toStep(unit.down, results[i++]) });
+  }
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { FOOTPRINT_MAX_CHARS, mergeFootprints, stepFootprint } from '../analysis/lock-footprint';
-import { parseSql } from '../analysis/parse';
+import { parseEach } from '../analysis/parse-batch';
 import { PlanNeeds } from '../analysis/privileges';
 import type { LockRequest } from '../analysis/types';
 import type { PreflightCheck } from './blocking';
@@ -132,19 +132,19 @@ export async function checkPlan(session: Session, draft: DraftPlan): Promise<Run
   if (blocked.length > 0) {
     throw new BlockedError(`prechecks failed for ${new Set(blocked.map((b) => b.split(':')[0])).size} unit(s); nothing was changed`, 'fix the environment as listed, then run again', blocked);
   }
-  // Each up step is parsed once and its tree let go before the next (1,000 trees held at once
+  // Each up step is parsed once and the trees let go a batch at a time (1,000 trees held at once
   // were most of a run's memory): its lock footprint is kept, and what it needs is told to `needs`.
   const needs = new PlanNeeds();
   const footprints = new Map<string, LockRequest[]>();
-  for (const { unit } of toRun) {
-    // A data load above the limit is left out.
-    if (unit.up.text.length > FOOTPRINT_MAX_CHARS) continue;
-    const r = await parseSql(unit.up.path, unit.up.text);
-    if (!r.ok) continue;
+  // A data load above the limit is left out; the rest is parsed in batches (one parser call for many small steps).
+  const measured = toRun.map((r) => r.unit).filter((u) => u.up.text.length <= FOOTPRINT_MAX_CHARS);
+  await parseEach(measured.map((u) => ({ file: u.up.path, text: u.up.text })), (r, i) => {
+    if (!r.ok) return;
+    const unit = measured[i];
     needs.add(r.statements);
     notePlannedUpStep(unit, r.statements);
     if (unit.transactional) footprints.set(unit.name, stepFootprint(r.statements).filter((l) => !l.table.startsWith('pg_temp.')));
-  }
+  });
   const checks = toRun.length ? await namedChecksOf(session, needs) : [];
   refuseFailedChecks(checks);
   return { mode: draft.mode, steps, toRun, covered: draft.covered, footprints, tables: mergeFootprints([...footprints.values()]), preflight: checks };

@@ -20,8 +20,13 @@ export class DepsCollector {
     if (!ref) return;
     // An unqualified reference names no schema; the search path decides where it resolves.
     const schema = ref.implicitSchema ? undefined : this.names.schemaOf(ref);
-    if (schema && !this.needs.has(key(schema))) this.needs.set(key(schema), ref.location === undefined ? schema : { ...schema, location: ref.location });
-    if (!this.needs.has(key(ref))) this.needs.set(key(ref), ref);
+    if (schema) {
+      const k = key(schema);
+      // The schema ref is built for this need: it takes the reference's location as its own.
+      if (!this.needs.has(k)) this.needs.set(k, ref.location === undefined ? schema : { kind: schema.kind, name: schema.name, location: ref.location });
+    }
+    const k = key(ref);
+    if (!this.needs.has(k)) this.needs.set(k, ref);
   }
 
   create(ref: ObjectRef | undefined): void {
@@ -35,7 +40,8 @@ export class DepsCollector {
   }
 
   result(): StatementDeps {
-    const needs = [...this.needs.values()].filter((r) => !this.creates.has(key(r)));
+    const needs: ObjectRef[] = [];
+    for (const [k, r] of this.needs) if (!this.creates.has(k)) needs.push(r);
     const out: StatementDeps = { needs, creates: [...this.creates.values()], drops: [...this.drops.values()] };
     if (this.opaque) out.opaque = this.opaque;
     return out;

@@ -24,13 +24,17 @@ function clip(s: string, n: number): string {
 export function objectName(name1: string, name2: string | undefined, label: string): string {
   const overhead = Buffer.byteLength(label) + 1 + (name2 ? 1 : 0);
   const avail = MAX_NAME_BYTES - overhead;
-  let n1 = Buffer.byteLength(name1);
-  let n2 = name2 ? Buffer.byteLength(name2) : 0;
+  const full1 = Buffer.byteLength(name1);
+  const full2 = name2 ? Buffer.byteLength(name2) : 0;
+  let n1 = full1;
+  let n2 = full2;
   while (n1 + n2 > avail) {
     if (n1 > n2) n1--;
     else n2--;
   }
-  return [clip(name1, n1), ...(name2 ? [clip(name2, n2)] : []), label].join('_');
+  // Most names fit: only a shortened one is clipped (character by character).
+  const part1 = n1 === full1 ? name1 : clip(name1, n1);
+  return name2 ? `${part1}_${n2 === full2 ? name2 : clip(name2, n2)}_${label}` : `${part1}_${label}`;
 }
 
 /** The column part of a generated index name (ChooseIndexNameAddition): names joined by `_`. */

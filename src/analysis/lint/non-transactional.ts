@@ -20,7 +20,8 @@ export function nonTransactionalReason(stmt: ParsedStatement, model: UnitModel, 
   const isPartitioned = (t: string): boolean => model.partitioned.has(t) || (!model.createdRelations.has(t) && !!partitioned?.(t));
   const { need, label } = transactionNeed(stmt.node, { relation: (rv) => names.relation(rv)?.name, partitioned: isPartitioned });
   if (need === 'outside') return { line: stmt.line, reason: `${label} cannot run inside a transaction block` };
-  const use = labelUses(stmt, new Set(model.addedEnumValues.keys()))[0];
+  // Most units add no enum value: no Set of labels is built for each of their statements.
+  const use = model.addedEnumValues.size ? labelUses(stmt, new Set(model.addedEnumValues.keys()))[0] : undefined;
   if (use) {
     const added = model.addedEnumValues.get(use.label)!;
     return {

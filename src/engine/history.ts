@@ -4,7 +4,7 @@ import { renumbered, type PipelineStep, type Session } from '../db/session';
 import { BlockedError } from '../errors';
 import type { Logger } from '../log';
 import { RUNNER_VERSION } from '../version';
-import type { UnitKind } from './units';
+import type { Unit, UnitKind } from './units';
 
 export type HistoryEventName = 'applied' | 'verified' | 'rolled_back' | 'adopted' | 'failed' | 'imported' | 'repaired';
 
@@ -270,4 +270,15 @@ export class History {
 
 export function isApplied(r: UnitRecord | undefined): boolean {
   return r !== undefined && r.event !== 'rolled_back';
+}
+
+/**
+ * Units whose file changed since they were applied: `up` and `remediate` refuse while any exist.
+ * Here, beside isApplied, so that verify's readiness check does not load the run planner.
+ */
+export function drifted(units: readonly Unit[], states: Map<string, UnitRecord>): Unit[] {
+  return units.filter((u) => {
+    const r = states.get(u.name);
+    return isApplied(r) && r!.checksum !== null && r!.checksum !== u.checksum;
+  });
 }

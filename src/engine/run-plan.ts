@@ -8,7 +8,7 @@ import type { Session } from '../db/session';
 import { BlockedError, UsageError } from '../errors';
 import { failed, type CheckResult } from '../verify/checks';
 import { preflight } from './preflight';
-import { isApplied, type UnitRecord } from './history';
+import { drifted, isApplied, type UnitRecord } from './history';
 import { precheckUnit } from './unit-checks';
 import { resolveUnit, type Unit } from './units';
 import { notePlannedUpStep } from './unit-state';
@@ -73,14 +73,6 @@ export interface DraftPlan {
   pending: Unit[];
   /** The units in scope that are not skipped by --skip. */
   covered: Unit[];
-}
-
-/** Units whose file changed since they were applied: `up` and `remediate` refuse while any exist. */
-export function drifted(units: readonly Unit[], states: Map<string, UnitRecord>): Unit[] {
-  return units.filter((u) => {
-    const r = states.get(u.name);
-    return isApplied(r) && r!.checksum !== null && r!.checksum !== u.checksum;
-  });
 }
 
 /** Pure: the run's scope, what is skipped and why, and how the units will run. */

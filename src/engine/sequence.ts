@@ -13,7 +13,8 @@ import { checkPlan, planSequence, type PlannedUnit, type PlanOptions } from './r
 import type { UnitResult } from './runner';
 import type { Unit } from './units';
 
-export { drifted, type PlannedUnit } from './run-plan';
+export { drifted } from './history';
+export { type PlannedUnit } from './run-plan';
 
 export interface SequenceOptions extends PlanOptions {
   session: Session;

@@ -1,8 +1,7 @@
 import type { Session } from '../db/session';
 import { namesIn } from '../db/name-index';
 import { WRITE_CHECK, writeCheck, type WriteFacts } from '../db/writable';
-import { isApplied, type UnitRecord } from '../engine/history';
-import { drifted } from '../engine/run-plan';
+import { drifted, isApplied, type UnitRecord } from '../engine/history';
 import type { Unit } from '../engine/units';
 import { TASK } from './expectations';
 import type { TaskCheck } from './tasks';

@@ -35,11 +35,23 @@ async function nextRunCompletes() {
 }
 
 test('reset just after BEGIN: nothing of the unit runs anywhere; reported failed and not run', async () => {
-  const run = await upWith('reset after BEGIN', c.proxy.on(/^begin/i, 'after', 'reset'));
+  const run = await upWith('reset after BEGIN', c.proxy.on(/^begin/i, 'after', 'reset', { followedBy: /update counter set n = n \+ 1 where id = 1;/ }));
   expect(run.code).toBe(1);
   expect(actions(run)).toEqual({ '0951_first': 'failed', '0952_second': 'not-run' });
   expect(run.json().error.message).toMatch(/connection to the server was lost .*during 0951_first/);
   // Before the fix, postgres.js reconnected and ran both units outside any transaction: [1, 1].
+  expect(await c.counters()).toEqual([0, 0]);
+  expect(await c.appliedRows()).toEqual({});
+  await nextRunCompletes();
+});
+
+test('reset during the server\'s syntax check (before any unit): nothing runs, one clear error, the next run completes', async () => {
+  const [{ major }] = await c.db.sql<{ major: number }[]>`select current_setting('server_version_num')::int / 10000 as major`;
+  // Only servers whose grammar the runner does not carry are asked to check syntax (src/engine/syntax.ts).
+  if (![13, 15, 16].includes(major)) return;
+  const run = await upWith('reset during the syntax check', c.proxy.on(/pg_temp\.migrate_syntax_/, 'after', 'reset'));
+  expect(run.code).toBe(2);
+  expect(run.json().error.message).toMatch(/connection/i);
   expect(await c.counters()).toEqual([0, 0]);
   expect(await c.appliedRows()).toEqual({});
   await nextRunCompletes();

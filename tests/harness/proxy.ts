@@ -25,8 +25,10 @@ export interface FaultProxy {
    * connection, black-holes everything, or stalls that connection alone (its bytes wait for
    * ever, the other connections go on), `before` forwarding it, or `after` the server's
    * answer to it arrived, which the client then never receives. Resolves when it fired.
+   * `followedBy` narrows the match to a statement sent in one write with a later one that
+   * matches (a pipeline's BEGIN with the unit's own SQL, not another transaction's BEGIN).
    */
-  on(statement: RegExp, when: 'before' | 'after', action: Action): Promise<void>;
+  on(statement: RegExp, when: 'before' | 'after', action: Action, options?: { followedBy?: RegExp }): Promise<void>;
   /** How many client connections were opened through the proxy. */
   connections(): number;
   close(): Promise<void>;
@@ -38,6 +40,7 @@ interface Armed {
   statement: RegExp;
   when: 'before' | 'after';
   action: Action;
+  followedBy?: RegExp;
   fired: () => void;
 }
 
@@ -137,7 +140,8 @@ export async function startProxy(serverUrl: string): Promise<FaultProxy> {
     for (const b of pair.toClient.splice(0)) pair.client.write(b);
   };
 
-  const fromClient = (pair: Pair, m: Message) => {
+  /** `chunk[at]` is `m`: the messages after it came in the same write (a pipeline arrives in one). */
+  const fromClient = (pair: Pair, m: Message, chunk: readonly Message[], at: number) => {
     if (m.type === 0 && m.bytes.length >= 8 && [SSL_REQUEST, GSSENC_REQUEST].includes(m.bytes.readInt32BE(4))) {
       // Answered here ("no encryption"), so the stream stays readable.
       pair.client.write(Buffer.from('N'));
@@ -145,7 +149,7 @@ export async function startProxy(serverUrl: string): Promise<FaultProxy> {
     }
     const sql = sqlOf(m);
     if (sql !== undefined && !pair.after) {
-      const a = armed.find((x) => x.statement.test(sql));
+      const a = armed.find((x) => x.statement.test(sql) && (!x.followedBy || chunk.slice(at + 1).some((l) => x.followedBy!.test(sqlOf(l) ?? ''))));
       if (a) {
         armed.splice(armed.indexOf(a), 1);
         if (a.when === 'before' && a.action === 'reset') return fire(pair, a);
@@ -193,7 +197,10 @@ export async function startProxy(serverUrl: string): Promise<FaultProxy> {
     const serverReader = new MessageReader(false);
     upstream.connect(target.port, target.host);
     client.on('data', (chunk) => {
-      for (const m of clientReader.push(chunk)) if (pairs.has(pair)) fromClient(pair, m);
+      const ms = clientReader.push(chunk);
+      ms.forEach((m, i) => {
+        if (pairs.has(pair)) fromClient(pair, m, ms, i);
+      });
     });
     upstream.on('data', (chunk) => {
       for (const m of serverReader.push(chunk)) if (pairs.has(pair)) fromServer(pair, m);
@@ -242,8 +249,8 @@ export async function startProxy(serverUrl: string): Promise<FaultProxy> {
         }
       }
     },
-    on(statement, when, action) {
-      return new Promise<void>((fired) => armed.push({ statement, when, action, fired }));
+    on(statement, when, action, options) {
+      return new Promise<void>((fired) => armed.push({ statement, when, action, followedBy: options?.followedBy, fired }));
     },
     connections: () => opened,
     async close() {

@@ -55,8 +55,6 @@ export interface SequenceAnalysis {
   units: UnitAnalysis[];
   /** What is missing for sure: these block. */
   gaps: Gap[];
-  /** Every object any statement needs: the caller asks the catalog about these. */
-  needed: ObjectRef[];
 }
 
 function toStep(file: UnitFile, r: ParseResult): ParsedStep {
@@ -184,7 +182,7 @@ export function analyzeSequence(parsed: readonly ParsedUnit[], facts: CatalogFac
     ].sort((a, b) => (a.file === b.file ? a.line - b.line : a.file === p.unit.up.path ? -1 : 1));
     return { unit: p.unit, ...up, findings, down };
   });
-  return { units, gaps: missing.filter((g) => !g.uncertain), needed: neededObjects(parsed) };
+  return { units, gaps: missing.filter((g) => !g.uncertain) };
 }
 
 function declaredObjects(e: Expectations | undefined): string[] {

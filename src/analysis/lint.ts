@@ -32,18 +32,30 @@ const RULES: Rule[] = [transactionControl, destructiveUp, volatileCheck, notNull
  * above" are taken into account. Findings come back ordered by line.
  */
 export function lintStatements(file: string, statements: ParsedStatement[], ctx: LintContext): Finding[] {
+  return lintStep(file, statements, ctx).findings;
+}
+
+/**
+ * lintStatements, and the step's first reason to run outside a transaction: what
+ * noTransactionReason(statements, ctx) answers, from the same walk (the rules and the
+ * transaction check build the same unit model statement by statement).
+ */
+export function lintStep(file: string, statements: ParsedStatement[], ctx: LintContext): { findings: Finding[]; outside?: NoTransactionReason } {
   const names = new Names({ searchPath: ctx.searchPath });
   const model = new UnitModel(names);
   const findings: Finding[] = [];
+  let first: NoTransactionReason | undefined;
   for (const stmt of statements) {
-    const input = { file, stmt, model, names, ctx };
+    const outside = nonTransactionalReason(stmt, model, names, ctx.partitioned);
+    first ??= outside;
+    const input = { file, stmt, model, names, ctx, outside };
     for (const rule of RULES) {
       const found = rule(input);
       for (const f of found) findings.push(f);
     }
     model.observe(stmt);
   }
-  return findings.sort((a, b) => a.line - b.line);
+  return { findings: findings.sort((a, b) => a.line - b.line), outside: first };
 }
 
 /**

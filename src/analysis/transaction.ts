@@ -15,7 +15,11 @@ export function stepTransaction(
   statements: ParsedStatement[],
   opts: { searchPath?: string[]; partitioned?: (table: string) => boolean } = {},
 ): { transactional: boolean; reason?: NoTransactionReason } {
-  const reason = noTransactionReason(statements, opts);
+  return transactionOf(text, noTransactionReason(statements, opts));
+}
+
+/** stepTransaction, given the statements' noTransactionReason (lintStep gives it from its own walk). */
+export function transactionOf(text: string, reason: NoTransactionReason | undefined): { transactional: boolean; reason?: NoTransactionReason } {
   if (reason) return { transactional: false, reason };
   const marker = noTransactionMarker(text);
   if (marker) return { transactional: false, reason: { line: marker.line, reason: `the file says ${marker.says}` } };

@@ -1,13 +1,13 @@
 import type { Expectations, Unit, UnitFile } from '../engine/units';
 import { candidates, findGaps, searchPathAfter, statementDeps } from './dependencies';
 import { valuesUsedInLaterUnits } from './enum-values';
-import { lintStatements } from './lint';
+import { lintStep } from './lint';
 import { lockFootprint } from './locks';
 import { Names } from './names';
 import { parseAll } from './parse-batch';
 import { blankSteps } from './blank';
 import { createsPartitioned, superuserNeed } from './statement-kinds';
-import { stepTransaction } from './transaction';
+import { stepTransaction, transactionOf } from './transaction';
 import type { Finding, Gap, LockRequest, ObjectRef, ParsedStatement, ParseResult, SqlSyntaxIssue } from './types';
 
 /** What the database says about the objects the units mention; gathered by the caller in one query. */
@@ -111,8 +111,10 @@ export function neededObjects(parsed: readonly ParsedUnit[]): ObjectRef[] {
   return [...seen.values()];
 }
 
-/** Transaction need, locks on existing tables and superuser needs of one step; `partitioned` tells partitioned tables. */
-function analyzeStep(step: ParsedStep, facts: CatalogFacts, created: Set<string>, partitioned: (t: string) => boolean): StepAnalysis {
+type StepLocks = Pick<StepAnalysis, 'locks' | 'superuser'>;
+
+/** Locks on existing tables and superuser needs of one step; what it creates goes into `created`. */
+function stepLocks(step: ParsedStep, facts: CatalogFacts, created: Set<string>): StepLocks {
   const locks: StepAnalysis['locks'] = [];
   const superuser: StepAnalysis['superuser'] = [];
   // Each lock on each table once, at its first line: a data load of 500,000 INSERTs takes one lock.
@@ -130,8 +132,11 @@ function analyzeStep(step: ParsedStep, facts: CatalogFacts, created: Set<string>
     if (why) superuser.push({ line: st.line, reason: why });
     for (const c of statementDeps(st).creates) if (c.kind === 'relation') created.add(c.name);
   }
-  const tx = stepTransaction(step.file.text, step.statements, { partitioned });
-  return { file: step.file.path, statements: step.statements, syntaxError: step.syntaxError, transactional: tx.transactional, outside: tx.reason, locks, superuser };
+  return { locks, superuser };
+}
+
+function stepAnalysis(step: ParsedStep, tx: { transactional: boolean; reason?: StepAnalysis['outside'] }, l: StepLocks): StepAnalysis {
+  return { file: step.file.path, statements: step.statements, syntaxError: step.syntaxError, transactional: tx.transactional, outside: tx.reason, locks: l.locks, superuser: l.superuser };
 }
 
 /**
@@ -158,17 +163,26 @@ export function analyzeSequence(parsed: readonly ParsedUnit[], facts: CatalogFac
   const names = new Names();
   const units: UnitAnalysis[] = parsed.map((p) => {
     const created = new Set<string>();
-    const up = analyzeStep(p.up, facts, created, partitioned);
+    const upLocks = stepLocks(p.up, facts, created);
+    const newlyPartitioned: string[] = [];
     for (const st of p.up.statements) {
       const t = createsPartitioned(st.node, (rv) => names.relation(rv)?.name);
-      if (t) partitionedHere.add(t);
+      if (t && !partitionedHere.has(t)) newlyPartitioned.push(t);
     }
-    const down = p.down && analyzeStep(p.down, facts, new Set(created), partitioned);
+    // The up step's transaction answer knows the partitioned tables of earlier units only, its
+    // lint those of this step too: when the step creates none, the lint's walk gives both.
+    const upTx = newlyPartitioned.length ? stepTransaction(p.up.file.text, p.up.statements, { partitioned }) : undefined;
+    for (const t of newlyPartitioned) partitionedHere.add(t);
+    const downLocks = p.down && stepLocks(p.down, facts, new Set(created));
     const tableRows = (name: string) => (created.has(name) ? undefined : facts.table(name)?.rows);
+    const upLint = lintStep(p.unit.up.path, p.up.statements, { direction: 'up', tableRows, partitioned });
+    const up = stepAnalysis(p.up, upTx ?? transactionOf(p.up.file.text, upLint.outside), upLocks);
+    const downLint = p.down && lintStep(p.down.file.path, p.down.statements, { direction: 'down', tableRows, partitioned });
+    const down = p.down && downLocks && downLint && stepAnalysis(p.down, transactionOf(p.down.file.text, downLint.outside), downLocks);
     const findings: Finding[] = [
       ...p.up.findings,
-      ...lintStatements(p.unit.up.path, p.up.statements, { direction: 'up', tableRows, partitioned }),
-      ...(p.down ? [...p.down.findings, ...lintStatements(p.down.file.path, p.down.statements, { direction: 'down', tableRows, partitioned })] : []),
+      ...upLint.findings,
+      ...(p.down && downLint ? [...p.down.findings, ...downLint.findings] : []),
       ...(p.unit.down ? [] : [{ rule: 'no-down', severity: 'warning' as const, file: p.unit.up.path, line: 1, message: `${p.unit.name} has no down step: it can be applied but not rolled back` }]),
       ...blankSteps(p.unit),
       ...unsure.filter((g) => g.unit === p.unit.name).map((g): Finding => ({

@@ -32,8 +32,7 @@ export function nonTransactionalReason(stmt: ParsedStatement, model: UnitModel, 
   return undefined;
 }
 
-export const nonTransactional: Rule = ({ file, stmt, model, names, ctx }) => {
-  const r = nonTransactionalReason(stmt, model, names, ctx.partitioned);
+export const nonTransactional: Rule = ({ file, outside: r }) => {
   if (!r) return [];
   return [
     {

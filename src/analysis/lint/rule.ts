@@ -1,6 +1,7 @@
 import type { Names } from '../names';
 import type { Finding, ParsedStatement } from '../types';
 import type { UnitModel } from './model';
+import type { NoTransactionReason } from './non-transactional';
 
 export interface LintContext {
   direction: 'up' | 'down';
@@ -19,6 +20,8 @@ export interface RuleInput {
   model: UnitModel;
   names: Names;
   ctx: LintContext;
+  /** nonTransactionalReason of the statement, worked out once: lintStep answers the step's transaction question from it too. */
+  outside: NoTransactionReason | undefined;
 }
 
 export type Rule = (input: RuleInput) => Finding[];

@@ -46,11 +46,15 @@ class Footprint {
   /** SHARE ROW EXCLUSIVE on the referenced table of every foreign key under `node`. */
   foreignKeys(node: Node, self: string | undefined, reason: string): void {
     walk(node, (kind, body) => {
-      if (kind === 'Constraint' && body.contype === 'CONSTR_FOREIGN' && body.pktable) {
-        const target = this.names.relation(body.pktable)?.name;
-        if (target !== self) this.add(target, 'SHARE ROW EXCLUSIVE', reason);
-      }
+      if (kind === 'Constraint') this.foreignKey(body, self, reason);
     });
+  }
+
+  /** foreignKeys of one Constraint. */
+  foreignKey(c: Node, self: string | undefined, reason: string): void {
+    if (c.contype !== 'CONSTR_FOREIGN' || !c.pktable) return;
+    const target = this.names.relation(c.pktable)?.name;
+    if (target !== self) this.add(target, 'SHARE ROW EXCLUSIVE', reason);
   }
 
   result(): LockRequest[] {
@@ -74,10 +78,14 @@ const HANDLERS: Record<string, Handler> = {
       if (b.partbound) f.rv(parent.RangeVar, 'ACCESS EXCLUSIVE', `CREATE TABLE ${self} PARTITION OF it`);
       else f.rv(parent.RangeVar, 'SHARE UPDATE EXCLUSIVE', `CREATE TABLE ${self} INHERITS from it`);
     }
-    f.foreignKeys(b.tableElts, self, `foreign key from new table ${self}`);
+    // One walk of the columns and constraints; the LIKE sources are added after the foreign
+    // keys' targets, as before (the order locks are listed in).
+    const likes: Node[] = [];
     walk(b.tableElts, (kind, body) => {
-      if (kind === 'TableLikeClause') f.rv(body.relation, 'ACCESS SHARE', `CREATE TABLE ${self} (LIKE it)`);
+      if (kind === 'Constraint') f.foreignKey(body, self, `foreign key from new table ${self}`);
+      else if (kind === 'TableLikeClause') likes.push(body.relation);
     });
+    for (const rv of likes) f.rv(rv, 'ACCESS SHARE', `CREATE TABLE ${self} (LIKE it)`);
   },
 
   AlterTableStmt(b, f) {

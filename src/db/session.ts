@@ -201,8 +201,7 @@ export function joinSelects(steps: readonly PipelineStep[]): { sent: PipelineSte
         open = { parts: [], params: [] };
         sent.push({ query: '', params: open.params });
       }
-      const offset = open.params.length;
-      open.parts.push(renumbered(st.query.replace(/^select\s+/i, ''), offset));
+      open.parts.push(renumbered(st.query.replace(/^select\s+/i, ''), open.params.length));
       open.params.push(...(st.params ?? []));
       sent[sent.length - 1] = { query: `select ${open.parts.join(', ')}`, params: open.params };
     } else {
@@ -216,8 +215,21 @@ export function joinSelects(steps: readonly PipelineStep[]): { sent: PipelineSte
 
 /** A statement's parameters $1… as $(1 + offset)…, to go after `offset` others in one statement. */
 export function renumbered(query: string, offset: number): string {
-  return query.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+  let byOffset = renumberedText.get(query);
+  if (!byOffset) {
+    if (renumberedText.size >= 64) renumberedText.clear();
+    renumberedText.set(query, (byOffset = new Map()));
+  }
+  let out = byOffset.get(offset);
+  if (out === undefined) {
+    out = query.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+    byOffset.set(offset, out);
+  }
+  return out;
 }
+
+// The same few statements are renumbered for every unit (its settings, proof capture, guard): kept, by text and offset.
+const renumberedText = new Map<string, Map<number, string>>();
 
 /** Where a server error points inside a script: line/column from its 1-based character position. */
 export function serverErrorPosition(err: unknown, text: string, file: string): SourcePosition {

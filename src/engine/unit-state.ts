@@ -1,6 +1,6 @@
 import { FootprintOf, type FootprintObject, type UnitFootprint } from '../analysis/footprint';
 import type { ParsedStatement } from '../analysis/types';
-import { parseSql } from '../analysis/parse';
+import { parseEach, type SqlFile } from '../analysis/parse-batch';
 import { describeDiff, diffFingerprints, fingerprint, isEmptyDiff, pick, type Fingerprint } from '../db/fingerprint';
 import type { Session } from '../db/session';
 import type { CheckResult } from '../verify/checks';
@@ -26,11 +26,6 @@ export type RollbackProof =
 // Keyed by the up step's file object, which a copy of the unit ({ ...u, transactional }) keeps.
 const prepared = new WeakMap<UnitFile, UnitFootprint>();
 
-async function statementsOf(file: UnitFile) {
-  const r = await parseSql(file.path, file.text);
-  return r.ok ? r.statements : r.parsedBefore;
-}
-
 // The up step's part of a footprint, from the plan's one parse of it (notePlannedUpStep).
 const upParts = new WeakMap<UnitFile, FootprintOf>();
 
@@ -42,16 +37,33 @@ export function notePlannedUpStep(unit: Unit, statements: readonly ParsedStateme
   upParts.set(unit.up, f);
 }
 
-/** Parses the units' up and down steps for their footprints, once (sendUnit needs them at hand). */
+/**
+ * Parses the units' up and down steps for their footprints, once (sendUnit needs them at
+ * hand). The files of all the units given go through one batched parse (analysis/parse-batch:
+ * each result is the file's own parse), so a caller may prepare several units ahead.
+ */
 export async function prepareFootprints(units: readonly Unit[]): Promise<void> {
+  // Per unit (by its up step, as `prepared`): its footprint so far, the plan's up part or a new one.
+  const todo = new Map<UnitFile, FootprintOf>();
+  const files: SqlFile[] = [];
+  const owner: FootprintOf[] = [];
   for (const u of units) {
-    if (!u.down || prepared.has(u.up)) continue;
+    if (!u.down || prepared.has(u.up) || todo.has(u.up)) continue;
     let f = upParts.get(u.up);
     if (f) upParts.delete(u.up);
-    else (f = new FootprintOf()).addStep(await statementsOf(u.up));
-    f.addStep(await statementsOf(u.down));
-    prepared.set(u.up, f.result());
+    else {
+      f = new FootprintOf();
+      files.push({ file: u.up.path, text: u.up.text });
+      owner.push(f);
+    }
+    files.push({ file: u.down.path, text: u.down.text });
+    owner.push(f);
+    todo.set(u.up, f);
   }
+  if (todo.size === 0) return;
+  // In file order, so each footprint gets its up step, then its down step.
+  await parseEach(files, (r, i) => owner[i].addStep(r.ok ? r.statements : r.parsedBefore));
+  for (const [up, f] of todo) prepared.set(up, f.result());
 }
 
 /** The pipeline step that keeps the footprint's state before the unit's own statements. */

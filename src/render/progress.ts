@@ -41,9 +41,16 @@ interface UnitState {
 }
 
 /** Time of day in UTC, saying so. */
-export function clock(at = new Date()): string {
-  return `${at.toISOString().slice(11, 19)}Z`;
+export function clock(at?: Date): string {
+  if (at) return `${at.toISOString().slice(11, 19)}Z`;
+  // Every unit's start line says the time: it changes once a second, so it is made once a second.
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== lastSecond) [lastSecond, lastClock] = [second, clock(new Date(second * 1000))];
+  return lastClock;
 }
+
+let lastSecond = NaN;
+let lastClock = '';
 
 export function duration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;

@@ -5,6 +5,9 @@ import { prepareFootprints } from '../unit-state';
 import { afterLoss, fromHistory, recordLost } from './after-loss';
 import { attempt, inOrder, notRun, stoppedAt, type ExecContext, type Outcome } from './context';
 
+/** How many units' footprints one batched parse prepares (analysis/parse-batch parses 64 files a call). */
+const PREPARE_AHEAD = 32;
+
 /**
  * Each unit in its own transaction, one after another, on the work session. Failure rules:
  * a unit that fails was rolled back and has its `failed` row; the run stops there and the
@@ -30,16 +33,23 @@ async function separately(plan: RunPlan, ctx: ExecContext, sendAhead: boolean): 
   const { toRun } = plan;
   const results: UnitResult[] = [];
   let ahead: SentUnit | undefined;
+  // Units below this index have their rollback footprints prepared (a batch at a time).
+  let preparedTo = 0;
+  const prepareThrough = async (index: number) => {
+    if (index < preparedTo) return;
+    preparedTo = Math.min(toRun.length, index + PREPARE_AHEAD);
+    await prepareFootprints(toRun.slice(index, preparedTo).map((i) => i.unit));
+  };
   try {
     await inOrder(toRun, results, async (item, index) => {
       let sent = ahead?.name === item.unit.name ? ahead : undefined;
       ahead = undefined;
       const next = toRun[index + 1];
       if (sendAhead && next && isOneTrip(item.unit) && isOneTrip(next.unit) && !ctx.lockLost?.()) {
-        if (!sent) await prepareFootprints([item.unit]);
+        if (!sent) await prepareThrough(index);
         sent ??= sendUnit(ctx, item.unit, item.precheck);
-        // The next unit's rollback footprint is parsed while this one runs on the server.
-        await prepareFootprints([next.unit]);
+        // The next units' rollback footprints are parsed, a batch at a time, while this one runs on the server.
+        await prepareThrough(index + 1);
         ahead = sendUnit(ctx, next.unit, next.precheck, item.unit.name);
       }
       const result = await attempt(ctx, item, sent);

@@ -13,7 +13,6 @@ import { checkPlan, planSequence, type PlannedUnit, type PlanOptions } from './r
 import type { UnitResult } from './runner';
 import type { Unit } from './units';
 
-export { drifted } from './history';
 export { type PlannedUnit } from './run-plan';
 
 export interface SequenceOptions extends PlanOptions {

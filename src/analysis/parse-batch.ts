@@ -11,22 +11,33 @@ export interface SqlFile {
   text: string;
 }
 
+export interface ParseEachOptions {
+  /** Between batches the event loop has a turn, so round trips in flight meanwhile go on (see run-plan's checkPlan). */
+  yieldToIo?: boolean;
+  /** Once aborted, no further batch is parsed. */
+  signal?: AbortSignal;
+}
+
 /**
  * parseSql of each file, in order, a batch at a time: each result is what parseSql gives for
  * that file alone. One parser call per batch of small files instead of one per file (1,000
  * units of two statements: ~110 ms of calls, most of it the per-call cost). `each` gets the
  * results before the next batch is parsed, so a caller can let the trees go as it goes.
  */
-export async function parseEach(files: readonly SqlFile[], each: (r: ParseResult, index: number) => void): Promise<void> {
+export async function parseEach(files: readonly SqlFile[], each: (r: ParseResult, index: number) => void, o: ParseEachOptions = {}): Promise<void> {
   let batch: number[] = [];
   let size = 0;
   const flush = async () => {
+    if (o.signal?.aborted) return;
     const results = await parseBatch(batch.map((i) => files[i]));
     batch.forEach((i, k) => each(results[k], i));
     batch = [];
     size = 0;
+    // postgres.js writes a query on a later turn of the event loop, and its answer is read on one.
+    if (o.yieldToIo) await new Promise<void>((resolve) => setImmediate(resolve));
   };
   for (let i = 0; i < files.length; i++) {
+    if (o.signal?.aborted) return;
     const { text } = files[i];
     if (text.length > PIECE_CHARS || skipTrivia(text, 0) >= text.length) {
       await flush();

@@ -106,6 +106,20 @@ export function planSequence(units: Unit[], states: Map<string, UnitRecord>, o: 
  * marked so, and every precheck passes; otherwise the run is blocked and nothing changes.
  */
 export async function checkPlan(session: Session, draft: DraftPlan): Promise<RunPlan> {
+  // The up steps' parse is CPU work here, the syntax check and the prechecks are the server's:
+  // the parse goes on between their round trips instead of after them. Its results count only
+  // once the syntax check has passed (a file it cannot parse is left out, as before).
+  const stop = new AbortController();
+  const parsed = parseUpSteps(draft.pending, stop.signal);
+  parsed.catch(() => undefined);
+  try {
+    return await checkedPlan(session, draft, parsed);
+  } finally {
+    stop.abort();
+  }
+}
+
+async function checkedPlan(session: Session, draft: DraftPlan, parsed: Promise<UpStepFacts>): Promise<RunPlan> {
   const prepared = await preflight(draft.pending, { session, dryRun: draft.mode === 'dry-run', singleTransaction: draft.mode === 'single-transaction' });
   const steps: PlannedUnit[] = [];
   const toRun: RunItem[] = [];
@@ -124,22 +138,38 @@ export async function checkPlan(session: Session, draft: DraftPlan): Promise<Run
   if (blocked.length > 0) {
     throw new BlockedError(`prechecks failed for ${new Set(blocked.map((b) => b.split(':')[0])).size} unit(s); nothing was changed`, 'fix the environment as listed, then run again', blocked);
   }
-  // Each up step is parsed once and the trees let go a batch at a time (1,000 trees held at once
-  // were most of a run's memory): its lock footprint is kept, and what it needs is told to `needs`.
-  const needs = new PlanNeeds();
+  const { needs, locks } = await parsed;
   const footprints = new Map<string, LockRequest[]>();
-  // A data load above the limit is left out; the rest is parsed in batches (one parser call for many small steps).
-  const measured = toRun.map((r) => r.unit).filter((u) => u.up.text.length <= FOOTPRINT_MAX_CHARS);
-  await parseEach(measured.map((u) => ({ file: u.up.path, text: u.up.text })), (r, i) => {
-    if (!r.ok) return;
-    const unit = measured[i];
-    needs.add(r.statements);
-    notePlannedUpStep(unit, r.statements);
-    if (unit.transactional) footprints.set(unit.name, stepFootprint(r.statements).filter((l) => !l.table.startsWith('pg_temp.')));
-  });
+  for (const { unit } of toRun) {
+    const l = locks.get(unit.name);
+    if (l && unit.transactional) footprints.set(unit.name, l);
+  }
   const checks = toRun.length ? await namedChecksOf(session, needs) : [];
   refuseFailedChecks(checks);
   return { mode: draft.mode, steps, toRun, covered: draft.covered, footprints, tables: mergeFootprints([...footprints.values()]), preflight: checks };
 }
 
+/** What the plan keeps of the up steps' parse: what they need, and each one's table locks. */
+interface UpStepFacts {
+  needs: PlanNeeds;
+  locks: Map<string, LockRequest[]>;
+}
 
+/**
+ * Each up step is parsed once and the trees let go a batch at a time (1,000 trees held at once
+ * were most of a run's memory): its lock footprint is kept, and what it needs is told to `needs`.
+ * A data load above the limit is left out; the rest is parsed in batches (one parser call for many small steps).
+ */
+async function parseUpSteps(pending: readonly Unit[], signal: AbortSignal): Promise<UpStepFacts> {
+  const needs = new PlanNeeds();
+  const locks = new Map<string, LockRequest[]>();
+  const measured = pending.filter((u) => u.up.text.length <= FOOTPRINT_MAX_CHARS);
+  await parseEach(measured.map((u) => ({ file: u.up.path, text: u.up.text })), (r, i) => {
+    if (!r.ok) return;
+    const unit = measured[i];
+    needs.add(r.statements);
+    notePlannedUpStep(unit, r.statements);
+    locks.set(unit.name, stepFootprint(r.statements).filter((l) => !l.table.startsWith('pg_temp.')));
+  }, { yieldToIo: true, signal });
+  return { needs, locks };
+}

@@ -87,10 +87,12 @@ export class History {
    * not create in its schema runs units one by one.
    */
   static async ensure(s: Session, log?: Logger): Promise<{ sendAhead: boolean }> {
-    const [state] = await s.query<{ table: boolean; ahead: boolean; lock: boolean; proof: boolean; events: boolean }>(
+    const [state] = await s.query<{ table: boolean; ahead: boolean; lock: boolean; proof: boolean; proofPlanned: boolean; events: boolean }>(
       `select to_regclass('migrate.history') is not null as table, to_regprocedure('migrate.require_applied(uuid,text)') is not null as ahead,
               to_regprocedure('migrate.hold_run_lock(integer,integer,integer,integer)') is not null as lock,
               to_regprocedure('migrate.capture_before(uuid,text,jsonb,text[])') is not null as proof,
+              coalesce((select l.lanname = 'plpgsql' from pg_proc p join pg_language l on l.oid = p.prolang
+                         where p.oid = to_regprocedure('migrate.capture_before(uuid,text,jsonb,text[])')), false) as "proofPlanned",
               coalesce((select pg_get_constraintdef(c.oid) like '%repaired%' from pg_constraint c
                          where c.conrelid = to_regclass('migrate.history') and c.conname = 'history_event_check'), true) as events`,
     );
@@ -99,12 +101,14 @@ export class History {
       return { sendAhead: true };
     }
     if (!state.events) await s.script(EVENTS_DDL, 'history-events.sql');
-    if (state.ahead && state.lock && state.proof) return { sendAhead: true };
+    if (state.ahead && state.lock && state.proof && state.proofPlanned) return { sendAhead: true };
     // A history schema from an earlier version of this runner: add the guards to it.
     try {
       await s.script(GUARD_DDL, 'history-guard.sql');
       return { sendAhead: true };
     } catch (err) {
+      // Only the older, SQL-language capture_before, which this role may not replace: it works, planned at each call.
+      if (state.ahead && state.lock && state.proof) return { sendAhead: true };
       if (!state.lock || !state.proof) {
         const what = state.lock ? 'migrate.capture_before, which keeps the state a rollback is checked against' : 'migrate.hold_run_lock, which proves at each COMMIT that this run still holds the migration lock';
         throw new BlockedError(`the history schema lacks ${what}, and this role cannot add it; nothing was run`,

@@ -181,6 +181,63 @@ describe('consecutive one-round-trip units (sent before the previous COMMIT is a
     expect(await tables()).toEqual(expect.arrayContaining(['chain_new', 'chain_old']));
   });
 
+  // What runners before this one installed: a SQL-language capture_before, planned again at every unit.
+  const OLD_CAPTURE = `create or replace function migrate.capture_before(p_run_id uuid, p_unit text, p_objects jsonb, p_schemas text[]) returns void
+    language sql as $$ insert into migrate.unit_state (run_id, unit, objects, schemas, before)
+    values (p_run_id, p_unit, p_objects, p_schemas, migrate.footprint(p_objects, p_schemas))
+    on conflict (run_id, unit) do update set objects = excluded.objects, schemas = excluded.schemas, before = excluded.before $$`;
+  const captureLanguage = async () => (await db.sql<{ lang: string }[]>`select l.lanname as lang from pg_proc p join pg_language l on l.oid = p.prolang
+    where p.oid = to_regprocedure('migrate.capture_before(uuid,text,jsonb,text[])')`)[0]?.lang;
+
+  test('an older SQL-language capture_before is replaced by the PL/pgSQL one, and the rollback proof still holds', async () => {
+    expect((await runCli([...args(migrationsProject({})), 'up'])).code).toBe(0);
+    await db.sql.unsafe(OLD_CAPTURE);
+    expect(await captureLanguage()).toBe('sql');
+    const p = migrationsProject({
+      '0001_proof_a.sql': 'create table proof_a (id int);\n',
+      '0001_proof_a.down.sql': 'drop table proof_a;\n',
+      '0002_proof_b.sql': 'create table proof_b (id int);\n',
+      '0002_proof_b.down.sql': 'drop table proof_b;\n',
+    });
+    expect((await runCli([...args(p), 'up'])).code).toBe(0);
+    expect(await captureLanguage()).toBe('plpgsql');
+    const [{ n }] = await db.sql`select count(*)::int as n from migrate.unit_state where unit in ('0001_proof_a', '0002_proof_b')`;
+    expect(n).toBe(2);
+    expect((await runCli([...args(p), 'rollback', '0002', '--yes'])).code).toBe(0);
+    const [t] = await db.sql`select to_regclass('public.proof_a') is not null as a, to_regclass('public.proof_b') is not null as b`;
+    expect(t).toEqual({ a: true, b: false });
+  });
+
+  test('a role that cannot replace the older capture_before still sends units ahead, with their rollback proof', async () => {
+    expect((await runCli([...args(migrationsProject({})), 'up'])).code).toBe(0);
+    await db.sql.unsafe(OLD_CAPTURE);
+    const role = `migrate_oldproof_${db.name.replace(/\W/g, '_')}`.slice(0, 63);
+    await db.sql.unsafe(`create role ${role} login password 'oldproof-pw'`);
+    try {
+      await db.sql.unsafe(`grant usage on schema migrate to ${role}; grant select, insert on migrate.history to ${role};
+        grant select, insert, update on migrate.unit_state to ${role};
+        grant usage on sequence migrate.history_id_seq to ${role}; grant create on schema public to ${role}`);
+      const url = new URL(db.url);
+      url.username = role;
+      url.password = 'oldproof-pw';
+      const p = migrationsProject({
+        '0001_old_a.sql': 'create table old_a (id int);\n',
+        '0001_old_a.down.sql': 'drop table old_a;\n',
+        '0002_old_b.sql': 'create table old_b (id int);\n',
+        '0002_old_b.down.sql': 'drop table old_b;\n',
+      });
+      const run = await runCli(['--database-url', url.toString(), '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir, 'up', '--json']);
+      expect(run.code).toBe(0);
+      expect(run.json().units.map((u: { action: string }) => u.action)).toEqual(['applied', 'applied']);
+      expect(run.stderr).not.toMatch(/one round trip after another/);
+      expect(await captureLanguage()).toBe('sql');
+      const [{ n }] = await db.sql`select count(*)::int as n from migrate.unit_state where unit in ('0001_old_a', '0002_old_b')`;
+      expect(n).toBe(2);
+    } finally {
+      await db.sql.unsafe(`drop owned by ${role}; drop role ${role}`);
+    }
+  });
+
   test('a role that may write the history but not create in its schema runs the units one by one', async () => {
     // The history schema exists (created by postgres); the guard is missing, and this role cannot add it.
     expect((await runCli([...args(migrationsProject({})), 'up'])).code).toBe(0);

@@ -15,6 +15,25 @@ afterAll(async () => {
 
 const args = (p: { migrationsDir: string; phasesDir: string }) => ['--database-url', db.url, '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir];
 
+/**
+ * Runs `fn` with a login role that may write the history (and create in public) but not create
+ * in schema migrate, given as a database URL; the role is dropped afterwards.
+ */
+async function asHistoryWriter(label: string, fn: (url: string) => Promise<void>, extraGrants = ''): Promise<void> {
+  const role = `migrate_${label}_${db.name.replace(/\W/g, '_')}`.slice(0, 63);
+  await db.sql.unsafe(`create role ${role} login password '${label}-pw'`);
+  try {
+    await db.sql.unsafe(`grant usage on schema migrate to ${role}; grant select, insert on migrate.history to ${role}; ${extraGrants.replaceAll('ROLE', role)}
+      grant usage on sequence migrate.history_id_seq to ${role}; grant create on schema public to ${role}`);
+    const url = new URL(db.url);
+    url.username = role;
+    url.password = `${label}-pw`;
+    await fn(url.toString());
+  } finally {
+    await db.sql.unsafe(`drop owned by ${role}; drop role ${role}`);
+  }
+}
+
 async function historyRows(unit: string) {
   return db.sql<{ event: string }[]>`select event from migrate.history where unit = ${unit} order by id`;
 }
@@ -211,58 +230,40 @@ describe('consecutive one-round-trip units (sent before the previous COMMIT is a
   test('a role that cannot replace the older capture_before still sends units ahead, with their rollback proof', async () => {
     expect((await runCli([...args(migrationsProject({})), 'up'])).code).toBe(0);
     await db.sql.unsafe(OLD_CAPTURE);
-    const role = `migrate_oldproof_${db.name.replace(/\W/g, '_')}`.slice(0, 63);
-    await db.sql.unsafe(`create role ${role} login password 'oldproof-pw'`);
-    try {
-      await db.sql.unsafe(`grant usage on schema migrate to ${role}; grant select, insert on migrate.history to ${role};
-        grant select, insert, update on migrate.unit_state to ${role};
-        grant usage on sequence migrate.history_id_seq to ${role}; grant create on schema public to ${role}`);
-      const url = new URL(db.url);
-      url.username = role;
-      url.password = 'oldproof-pw';
-      const p = migrationsProject({
-        '0001_old_a.sql': 'create table old_a (id int);\n',
-        '0001_old_a.down.sql': 'drop table old_a;\n',
-        '0002_old_b.sql': 'create table old_b (id int);\n',
-        '0002_old_b.down.sql': 'drop table old_b;\n',
-      });
-      const run = await runCli(['--database-url', url.toString(), '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir, 'up', '--json']);
+    const p = migrationsProject({
+      '0001_old_a.sql': 'create table old_a (id int);\n',
+      '0001_old_a.down.sql': 'drop table old_a;\n',
+      '0002_old_b.sql': 'create table old_b (id int);\n',
+      '0002_old_b.down.sql': 'drop table old_b;\n',
+    });
+    await asHistoryWriter('oldproof', async (url) => {
+      const run = await runCli(['--database-url', url, '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir, 'up', '--json']);
       expect(run.code).toBe(0);
       expect(run.json().units.map((u: { action: string }) => u.action)).toEqual(['applied', 'applied']);
       expect(run.stderr).not.toMatch(/one round trip after another/);
-      expect(await captureLanguage()).toBe('sql');
-      const [{ n }] = await db.sql`select count(*)::int as n from migrate.unit_state where unit in ('0001_old_a', '0002_old_b')`;
-      expect(n).toBe(2);
-    } finally {
-      await db.sql.unsafe(`drop owned by ${role}; drop role ${role}`);
-    }
+    }, 'grant select, insert, update on migrate.unit_state to ROLE;');
+    expect(await captureLanguage()).toBe('sql');
+    const [{ n }] = await db.sql`select count(*)::int as n from migrate.unit_state where unit in ('0001_old_a', '0002_old_b')`;
+    expect(n).toBe(2);
   });
 
   test('a role that may write the history but not create in its schema runs the units one by one', async () => {
     // The history schema exists (created by postgres); the guard is missing, and this role cannot add it.
     expect((await runCli([...args(migrationsProject({})), 'up'])).code).toBe(0);
     await db.sql`drop function if exists migrate.require_applied(uuid, text)`;
-    const role = `migrate_writer_${db.name.replace(/\W/g, '_')}`.slice(0, 63);
-    await db.sql.unsafe(`create role ${role} login password 'writer-pw'`);
-    try {
-      await db.sql.unsafe(`grant usage on schema migrate to ${role}; grant select, insert on migrate.history to ${role};
-        grant usage on sequence migrate.history_id_seq to ${role}; grant create on schema public to ${role}`);
-      const url = new URL(db.url);
-      url.username = role;
-      url.password = 'writer-pw';
-      const p = migrationsProject({
-        '0001_chain_w1.sql': 'create table chain_w1 (id int);\n',
-        '0002_chain_w2.sql': 'create table chain_w2 (id int);\n',
-      });
-      const run = await runCli(['--database-url', url.toString(), '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir, 'up', '--json']);
+    const p = migrationsProject({
+      '0001_chain_w1.sql': 'create table chain_w1 (id int);\n',
+      '0002_chain_w2.sql': 'create table chain_w2 (id int);\n',
+    });
+    await asHistoryWriter('writer', async (url) => {
+      const run = await runCli(['--database-url', url, '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir, 'up', '--json']);
       expect(run.code).toBe(0);
       expect(run.json().units.map((u: { action: string }) => u.action)).toEqual(['applied', 'applied']);
+      // Its tables, before the role and what it owns are dropped.
       expect(await tables()).toEqual(expect.arrayContaining(['chain_w1', 'chain_w2']));
-      const [{ guard }] = await db.sql`select to_regprocedure('migrate.require_applied(uuid,text)') is not null as guard`;
-      expect(guard).toBe(false);
-    } finally {
-      await db.sql.unsafe(`drop owned by ${role}; drop role ${role}`);
-    }
+    });
+    const [{ guard }] = await db.sql`select to_regprocedure('migrate.require_applied(uuid,text)') is not null as guard`;
+    expect(guard).toBe(false);
   });
 });
 
@@ -270,23 +271,14 @@ describe('the run-lock guard', () => {
   test('a role that cannot add migrate.hold_run_lock to an older history schema is refused before anything runs', async () => {
     expect((await runCli([...args(migrationsProject({})), 'up'])).code).toBe(0);
     await db.sql`drop function if exists migrate.hold_run_lock(integer, integer, integer, integer)`;
-    const role = `migrate_nolock_${db.name.replace(/\W/g, '_')}`.slice(0, 63);
-    await db.sql.unsafe(`create role ${role} login password 'nolock-pw'`);
-    try {
-      await db.sql.unsafe(`grant usage on schema migrate to ${role}; grant select, insert on migrate.history to ${role};
-        grant usage on sequence migrate.history_id_seq to ${role}; grant create on schema public to ${role}`);
-      const url = new URL(db.url);
-      url.username = role;
-      url.password = 'nolock-pw';
+    await asHistoryWriter('nolock', async (url) => {
       const p = migrationsProject({ '0001_guarded_table.sql': 'create table guarded_table (id int);\n' });
-      const run = await runCli(['--database-url', url.toString(), '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir, 'up']);
+      const run = await runCli(['--database-url', url, '--migrations-dir', p.migrationsDir, '--phases-dir', p.phasesDir, 'up']);
       expect(run.code).toBe(3);
       expect(run.stderr).toMatch(/lacks migrate\.hold_run_lock.*nothing was run/);
-      const [{ t }] = await db.sql`select to_regclass('public.guarded_table') as t`;
-      expect(t).toBeNull();
-    } finally {
-      await db.sql.unsafe(`drop owned by ${role}; drop role ${role}`);
-    }
+    });
+    const [{ t }] = await db.sql`select to_regclass('public.guarded_table') as t`;
+    expect(t).toBeNull();
     // The owner's next run puts it back.
     expect((await runCli([...args(migrationsProject({})), 'up'])).code).toBe(0);
     const [{ present }] = await db.sql`select to_regprocedure('migrate.hold_run_lock(integer,integer,integer,integer)') is not null as present`;

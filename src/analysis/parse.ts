@@ -10,11 +10,6 @@ import type { Finding, ParsedStatement, ParseResult, SqlSyntaxIssue } from './ty
 // WebAssembly compilation reads this flag; V8 compiles each function on its first call, so
 // setting it here, before any parse, is in time (measured, not assumed).
 setFlagsFromString('--liftoff-only');
-// Compiled when the module is instantiated (on V8's background threads, while the start-up reads
-// files and connects), not function by function in the first parse: that first parse of a run
-// took 50–80 ms on the main thread before the runner could go on; eagerly it takes ~6 ms, and
-// the process's peak memory is the same (measured).
-setFlagsFromString('--no-wasm-lazy-compilation');
 
 export interface RawStmt {
   stmt: Record<string, unknown>;
@@ -31,7 +26,24 @@ export interface Grammar {
 // Required on first use: the module instantiates its WebAssembly parser when loaded, and a
 // thread that only checks another major's grammar (analysis/grammar-thread.ts) never needs it.
 let pg17: typeof PgQuery | undefined;
-const pgParse = (sql: string): Promise<{ stmts?: RawStmt[] }> => (pg17 ??= require('libpg-query') as typeof PgQuery).parse(sql) as Promise<{ stmts?: RawStmt[] }>;
+const libpg17 = () => (pg17 ??= require('libpg-query') as typeof PgQuery);
+const pgParse = (sql: string): Promise<{ stmts?: RawStmt[] }> => libpg17().parse(sql) as Promise<{ stmts?: RawStmt[] }>;
+
+/** PostgreSQL 17's parser, synchronously: only once a parse (GRAMMAR_17.parse) has loaded it, else it throws. */
+export const parseSync17 = (sql: string): { stmts?: RawStmt[] } => libpg17().parseSync(sql) as { stmts?: RawStmt[] };
+
+/**
+ * For a command about to parse many files (up): the parser starts loading now, compiled whole on
+ * V8's background threads while the command reads its files and connects, instead of function
+ * by function during the first parse (50–80 ms on the main thread in a run of 1,000 units; ~7 ms
+ * this way). Not for every command: `verify` parses little and would pay ~2.5 MiB for the code.
+ * Only a module compiled after this reads the flag, so it is set before the first require.
+ */
+export function loadParserAhead(): void {
+  if (pg17) return;
+  setFlagsFromString('--no-wasm-lazy-compilation');
+  libpg17();
+}
 
 /** PostgreSQL 17's, which every analysis reads its parse trees from. */
 export const GRAMMAR_17: Grammar = { major: 17, parse: pgParse };

@@ -1,5 +1,5 @@
-import { parseSync } from 'libpg-query';
 import { Node, defElem, list, str } from '../ast';
+import { parseSync17 } from '../parse';
 import { maskLiterals, splitTopLevel } from '../text';
 import type { ObjectKind, Opaque } from '../types';
 
@@ -65,8 +65,8 @@ export function embeddedStatements(doStmt: Node): { statements: Node[]; opaque?:
 
 function tryParse(sql: string): Node | undefined {
   try {
-    // parseSync needs the WASM module, which parseSql has loaded; without it we simply see nothing.
-    const stmts = list(parseSync(sql)?.stmts);
+    // parseSync17 needs the WASM module, which parseSql has loaded; without it we simply see nothing.
+    const stmts = list(parseSync17(sql)?.stmts);
     return stmts.length === 1 ? stmts[0].stmt : undefined;
   } catch {
     return undefined;

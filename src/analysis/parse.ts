@@ -1,8 +1,10 @@
 import { setFlagsFromString } from 'node:v8';
-import type * as PgQuery from 'libpg-query';
 import { plpgsqlConstructAt } from './plpgsql';
 import { pieceEnds, SourceText, skipTrivia, statementStartAt } from './text';
 import type { Finding, ParsedStatement, ParseResult, SqlSyntaxIssue } from './types';
+import { wasmParser, type RawStmt, type StatementSpan, type WasmParser } from './wasm-parser';
+
+export type { RawStmt } from './wasm-parser';
 
 // The parser is WebAssembly, and each run parses once. V8's optimising tier would spend about
 // as long compiling as the parse takes: a first parse of 1,000 files took ~80 ms by default
@@ -11,42 +13,41 @@ import type { Finding, ParsedStatement, ParseResult, SqlSyntaxIssue } from './ty
 // setting it here, before any parse, is in time (measured, not assumed).
 setFlagsFromString('--liftoff-only');
 
-export interface RawStmt {
-  stmt: Record<string, unknown>;
-  stmt_location?: number;
-  stmt_len?: number;
-}
-
 /** A PostgreSQL grammar: the parser of one server major. */
 export interface Grammar {
   major: number;
   parse(sql: string): Promise<{ stmts?: RawStmt[] }>;
+  /** Where the statements lie, without their trees: what a syntax check needs. */
+  spans(sql: string): Promise<{ stmts?: StatementSpan[] }>;
 }
 
-// Required on first use: the module instantiates its WebAssembly parser when loaded, and a
-// thread that only checks another major's grammar (analysis/grammar-thread.ts) never needs it.
-let pg17: typeof PgQuery | undefined;
-const libpg17 = () => (pg17 ??= require('libpg-query') as typeof PgQuery);
-const pgParse = (sql: string): Promise<{ stmts?: RawStmt[] }> => libpg17().parse(sql) as Promise<{ stmts?: RawStmt[] }>;
-
-/** PostgreSQL 17's parser, synchronously: only once a parse (GRAMMAR_17.parse) has loaded it, else it throws. */
-export const parseSync17 = (sql: string): { stmts?: RawStmt[] } => libpg17().parseSync(sql) as { stmts?: RawStmt[] };
-
-/**
- * For a command about to parse many files (up): the parser starts loading now, compiled whole on
- * V8's background threads while the command reads its files and connects, instead of function
- * by function during the first parse (50–80 ms on the main thread in a run of 1,000 units; ~7 ms
- * this way). Not for every command: `verify` parses little and would pay ~2.5 MiB for the code.
- * Only a module compiled after this reads the flag, so it is set before the first require.
- */
-export function loadParserAhead(): void {
-  if (pg17) return;
-  setFlagsFromString('--no-wasm-lazy-compilation');
-  libpg17();
+/** The grammar of an installed libpg-query build; its WebAssembly loads on first use. */
+export function wasmGrammar(major: number, parser: WasmParser): Grammar {
+  return { major, parse: parser.parse, spans: parser.spans };
 }
+
+// Loaded on first use: a thread that only checks another major's grammar (analysis/grammar-thread.ts) never needs it.
+const PG17 = wasmParser('libpg-query');
+const pgParse = PG17.parse;
 
 /** PostgreSQL 17's, which every analysis reads its parse trees from. */
-export const GRAMMAR_17: Grammar = { major: 17, parse: pgParse };
+export const GRAMMAR_17: Grammar = wasmGrammar(17, PG17);
+
+/**
+ * Starts loading PostgreSQL 17's parser, so that it is ready by the first parse. eager, for a
+ * command about to parse many files (up, plan): compiled whole on V8's background threads while
+ * the command reads its files and connects, instead of function by function during the first
+ * parse (50–80 ms on the main thread in a run of 1,000 units; ~7 ms this way). Not for every
+ * command: `verify` parses little and would pay ~2.5 MiB for the whole module's code. The flag
+ * is read when a module is compiled, so it is set before this one loads (it stays set).
+ */
+export function preloadParser(o: { eager?: boolean } = {}): void {
+  if (o.eager) setFlagsFromString('--no-wasm-lazy-compilation');
+  PG17.ready().catch(() => undefined);
+}
+
+/** A parse in PostgreSQL 17's grammar once a parse has loaded it (else it throws): for a DO block's statements, found during an analysis. */
+export const parseSync17 = (sql: string): { stmts?: RawStmt[] } => PG17.parseSync(sql);
 
 /** libpg-query's test (the same in each of its builds): a parser error that carries the cursor. */
 function hasSqlDetails(err: unknown): err is Error & { sqlDetails: { message: string; cursorPosition: number } } {
@@ -98,9 +99,12 @@ async function parseInPieces(file: string, text: string, keep: boolean, grammar:
       const piece = to - at.from === text.length ? source : new SourceText(text.slice(at.from, to));
       if (skipTrivia(piece.text, 0) >= piece.text.length) break;
       try {
+        if (!keep) {
+          await grammar.spans(piece.text);
+          break;
+        }
         const tree = await grammar.parse(piece.text);
         for (const raw of tree.stmts ?? []) {
-          if (!keep) continue;
           if (at.byte > 0) shiftLocations(raw.stmt, at.byte);
           statements.push(toStatement(raw, count++, piece, at, source));
         }
@@ -110,7 +114,7 @@ async function parseInPieces(file: string, text: string, keep: boolean, grammar:
           to = ends[++k];
           continue;
         }
-        return syntaxFailure(file, source, err, piece, at, statements);
+        return syntaxFailure(file, source, err, piece, at, statements, keep);
       }
     }
     at.byte += Buffer.byteLength(text.slice(at.from, to));
@@ -188,7 +192,7 @@ export function toStatement(raw: RawStmt, index: number, piece: SourceText, at: 
   };
 }
 
-async function syntaxFailure(file: string, whole: SourceText, err: unknown, piece: SourceText, at: PieceAt, before: ParsedStatement[]): Promise<ParseResult> {
+async function syntaxFailure(file: string, whole: SourceText, err: unknown, piece: SourceText, at: PieceAt, before: ParsedStatement[], keep: boolean): Promise<ParseResult> {
   const message = err instanceof Error ? err.message : String(err);
   // The cursor counts characters (code points), 0-based after libpg-query's conversion.
   const cursor = hasSqlDetails(err) ? err.sqlDetails.cursorPosition : 0;
@@ -200,7 +204,8 @@ async function syntaxFailure(file: string, whole: SourceText, err: unknown, piec
     ok: false,
     error,
     findings: plpgsqlFindings(file, whole, at.from + start),
-    parsedBefore: [...before, ...(await statementsBefore(piece, at, whole, start, before.length))],
+    // A check (keep false) reads only the error: the statements before it are not parsed again.
+    parsedBefore: keep ? [...before, ...(await statementsBefore(piece, at, whole, start, before.length))] : [],
   };
 }
 
@@ -269,7 +274,7 @@ async function batchSyntaxErrors(files: ReadonlyArray<{ file: string; text: stri
     separators.push(bytes - 2); // the byte offset of the ";"
   }
   try {
-    const tree = await grammar.parse(joined);
+    const tree = await grammar.spans(joined);
     const total = Buffer.byteLength(joined);
     // Statements and separators are both in file order: one pass finds any statement that spans one.
     let k = 0;

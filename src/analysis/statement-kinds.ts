@@ -210,8 +210,18 @@ export function createsPartitioned(node: Node, relation: (rv: Node) => string | 
   return node?.CreateStmt?.partspec ? relation(node.CreateStmt.relation) : undefined;
 }
 
+// Asked of every statement by plan's step analysis and again by its lint (needs-superuser): answered once per tree.
+const SUPERUSER_NEEDS = new WeakMap<object, string | null>();
+
 /** Why a statement needs a superuser, if it does. */
 export function superuserNeed(node: Node): string | undefined {
+  if (node === null || typeof node !== 'object') return needOfSuperuser(node);
+  let why = SUPERUSER_NEEDS.get(node);
+  if (why === undefined) SUPERUSER_NEEDS.set(node, (why = needOfSuperuser(node) ?? null));
+  return why ?? undefined;
+}
+
+function needOfSuperuser(node: Node): string | undefined {
   const kind = firstKey(node);
   for (const k of kindsOf(node)) {
     const why = k.superuser?.(node[kind as string]);

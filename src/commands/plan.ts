@@ -7,6 +7,7 @@ import { catalogFacts } from '../db/catalog-facts';
 import { serverFacts, type ServerFacts } from '../db/server-facts';
 import { syntaxIssues } from '../engine/syntax';
 import { syntaxErrorsAside } from '../analysis/grammar-thread';
+import { GRAMMAR_17, preloadParser } from '../analysis/parse';
 import { WRITE_CHECK, writeCheck, writeFacts } from '../db/writable';
 import { drifted, History, isApplied } from '../engine/history';
 import { precheckUnit } from '../engine/unit-checks';
@@ -70,6 +71,8 @@ export interface PlanResult {
  * take on existing tables, and runs their prechecks. Ready only when nothing blocks.
  */
 export async function plan(o: PlanOptions): Promise<PlanResult> {
+  // The parser's WebAssembly compiles while the server is asked what it has.
+  preloadParser({ eager: true });
   const units = o.remediate ? phaseUnits(o) : migrationUnits(o);
   return withDatabase(o, async ({ session, settings }) => {
     const server = [{ check: WRITE_CHECK, ...writeCheck(await writeFacts(session)) }];
@@ -78,7 +81,8 @@ export async function plan(o: PlanOptions): Promise<PlanResult> {
     const target = await serverFacts(session);
     const steps = pending.flatMap((u) => [u.up, ...(u.down ? [u.down] : [])]).map((f) => ({ file: f.path, text: f.text }));
     // The server's grammar decides (a 16+ construct on a 15 server): with its parser installed, on a thread beside this parse.
-    const versionedAside = syntaxErrorsAside(steps, target.major);
+    // When it is the analysis' own (17), that parse's verdicts are the check: no second parse.
+    const versionedAside = target.major === GRAMMAR_17.major ? Promise.resolve([]) : syntaxErrorsAside(steps, target.major);
     const parsed = await parseUnits(pending);
     const facts = await catalogFacts(session, neededObjects(parsed));
     const analysis = analyzeSequence(parsed, facts);

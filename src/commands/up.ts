@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Argv } from 'yargs';
-import { loadParserAhead } from '../analysis/parse';
+import { preloadParser } from '../analysis/parse';
 import { runSequence, type SequenceResult } from '../engine/sequence';
 import { renderRun } from '../render/run';
 import { migrationUnits, withLockedDatabase, type CommonOptions } from './common';
@@ -36,7 +36,7 @@ export function builder(y: Argv): Argv {
 }
 
 export async function handler(a: UpArgv, io: Io): Promise<Outcome> {
-  loadParserAhead();
+  preloadParser({ eager: true });
   const runId = randomUUID();
   const watch = watchRun(a, io, { title: 'migrate up', runId, dryRun: a['dry-run'], again: 'run `migrate up` again to finish' });
   return runOutcome(a, 'migrate up', { runId, dryRun: a['dry-run'] }, () => up({

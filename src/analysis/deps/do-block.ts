@@ -65,7 +65,7 @@ export function embeddedStatements(doStmt: Node): { statements: Node[]; opaque?:
 
 function tryParse(sql: string): Node | undefined {
   try {
-    // parseSync needs the WASM module, which parseSql has loaded; without it we simply see nothing.
+    // parseSync17 needs the WASM module, which parseSql has loaded; without it we simply see nothing.
     const stmts = list(parseSync17(sql)?.stmts);
     return stmts.length === 1 ? stmts[0].stmt : undefined;
   } catch {

@@ -141,7 +141,8 @@ async function connected<T>(o: CommonOptions, withLock: boolean, fn: (c: Connect
   } finally {
     finished = true;
     for (const w of watches) w.stop();
-    await Promise.all(connections.map((c) => c.close()));
+    // A read-only command's sessions hold nothing: it does not wait for the server to end them.
+    await Promise.all(connections.map((c) => c.close({ waitForServer: withLock })));
   }
 }
 

@@ -141,7 +141,8 @@ async function connected<T>(o: CommonOptions, withLock: boolean, fn: (c: Connect
   } finally {
     finished = true;
     for (const w of watches) w.stop();
-    // A read-only command's sessions hold nothing: it does not wait for the server to end them.
+    // Without the run lock nothing is held once fn has returned (every transaction of it has
+    // ended): the command does not wait for the server to end its sessions.
     await Promise.all(connections.map((c) => c.close({ waitForServer: withLock })));
   }
 }

@@ -113,8 +113,8 @@ export class Connection {
   /**
    * Says goodbye (Terminate) and closes. `waitForServer`: until the server has closed its end
    * too, i.e. its session has ended, so that what it held (the run lock) is released when the
-   * command returns. Without it, only the goodbye is sent: a read-only command holds nothing,
-   * and the backend's exit (10-20 ms) is not waited for.
+   * command returns. Without it, only the goodbye is sent: a command without the run lock
+   * holds nothing by then, and the backend's exit (10-20 ms) is not waited for.
    */
   async close({ waitForServer = true }: { waitForServer?: boolean } = {}): Promise<void> {
     this.closing = true;

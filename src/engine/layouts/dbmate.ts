@@ -5,8 +5,7 @@ const MARKERS: SectionMarkers = { up: /^--\s*migrate:up\b.*$/m, down: /^--\s*mig
 
 /** A dbmate file: one `NNNN_name.sql` whose sections start with `-- migrate:up` and `-- migrate:down`. */
 export function isDbmateFile(text: string): boolean {
-  // Asked of every NNNN_name.sql of a native folder: the word first, the line's pattern only where it is.
-  return text.includes('migrate:up') && MARKERS.up.test(text);
+  return MARKERS.up.test(text);
 }
 
 /** dbmate: the down section never runs on up; `-- migrate:up transaction:false` is read by analysis/marker.ts. */

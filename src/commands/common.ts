@@ -141,7 +141,9 @@ async function connected<T>(o: CommonOptions, withLock: boolean, fn: (c: Connect
   } finally {
     finished = true;
     for (const w of watches) w.stop();
-    await Promise.all(connections.map((c) => c.close()));
+    // Without the run lock nothing is held once fn has returned (every transaction of it has
+    // ended): the command does not wait for the server to end its sessions.
+    await Promise.all(connections.map((c) => c.close({ waitForServer: withLock })));
   }
 }
 

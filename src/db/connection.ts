@@ -110,9 +110,15 @@ export class Connection {
     this.socket?.destroy();
   }
 
-  async close(): Promise<void> {
+  /**
+   * Says goodbye (Terminate) and closes. `waitForServer`: until the server has closed its end
+   * too, i.e. its session has ended, so that what it held (the run lock) is released when the
+   * command returns. Without it, only the goodbye is sent: a command without the run lock
+   * holds nothing by then, and the backend's exit (10-20 ms) is not waited for.
+   */
+  async close({ waitForServer = true }: { waitForServer?: boolean } = {}): Promise<void> {
     this.closing = true;
-    await this.sql.end({ timeout: this.lost ? 0 : 5 }).catch(() => undefined);
+    await this.sql.end({ timeout: this.lost || !waitForServer ? 0 : 5 }).catch(() => undefined);
   }
 
   private markLost(reason: ConnectionLostError): void {

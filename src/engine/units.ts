@@ -1,6 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { blankSteps } from '../analysis/blank';
 import { markedNoTransaction } from '../analysis/marker';
 import { UsageError } from '../errors';
 import { openFolder, readAhead, readLayout, type LayoutName } from './layouts';
@@ -184,6 +183,8 @@ export function loadPhases(dir: string, migrations: Unit[]): Unit[] {
 
 /** Before a run: an up step (or, for a rollback, a down step) that holds no statement is refused, naming each file. */
 export function refuseBlank(units: readonly Unit[], step: 'up' | 'down'): void {
+  // Required here: a command that only reads units (status) does not load the SQL scanner.
+  const { blankSteps } = require('../analysis/blank') as typeof import('../analysis/blank');
   const blank = units.flatMap(blankSteps).filter((f) => f.rule === (step === 'up' ? 'empty-unit' : 'empty-down'));
   if (blank.length === 0) return;
   throw new UsageError(blank.map((f) => f.message).join('; '),

@@ -166,3 +166,18 @@ describe('the password from PGPASSFILE / ~/.pgpass, through a gate that demands 
     noPassword(env);
   });
 });
+
+describe('closing', () => {
+  test('a read-only command does not wait for the server to end its session, yet leaves none behind', async () => {
+    const run = await runCli([...dirs, '--database-url', db.url, 'status', '--json']);
+    expect(run.code).toBe(0);
+    // Its goodbye was sent: the server ends the session by itself, shortly after.
+    const left = async () => (await db.sql`select count(*)::int as n from pg_stat_activity where datname = ${db.name} and application_name like 'migrate%'`)[0].n as number;
+    let n = await left();
+    for (let i = 0; i < 100 && n > 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      n = await left();
+    }
+    expect(n).toBe(0);
+  });
+});

@@ -2,6 +2,7 @@ import type { RunMode, RunPlan } from '../run-plan';
 import type { ExecContext, Outcome } from './context';
 import { oneByOne, pipelined } from './separate';
 import { dryRun, singleTransaction } from './single';
+import { holdYoungGeneration } from './young-generation';
 
 export type { ExecContext, Outcome } from './context';
 
@@ -18,5 +19,6 @@ const EXECUTORS: Record<RunMode, (plan: RunPlan, ctx: ExecContext) => Promise<Ou
 };
 
 export function execute(plan: RunPlan, ctx: ExecContext): Promise<Outcome> {
+  holdYoungGeneration();
   return EXECUTORS[plan.mode](plan, ctx);
 }

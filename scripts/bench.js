@@ -188,6 +188,10 @@ async function main() {
     created.add(full);
     return dbUrl(full);
   };
+  const dropNow = async (name) => {
+    await admin.unsafe(`drop database if exists "${prefix}_${name}" with (force)`);
+    created.delete(`${prefix}_${name}`);
+  };
   const [{ version }] = await admin`select current_setting('server_version') as version`;
   const loadBefore = loadAverage();
   const started = Date.now();
@@ -214,13 +218,17 @@ async function main() {
   let planFigure;
   let verifyFigure;
   try {
-    // 1. N units with down steps on an empty database, pair by pair.
+    // 1. N units with down steps on an empty database, pair by pair. Each run's database is
+    // dropped at once and the server settled (checkpoint, autovacuum done) before the next run:
+    // otherwise each run pays for the previous one's dirty buffers and its analyze of N new tables.
     for (let r = 0; r < ROUNDS; r++) {
       for (const k of order) {
         const url = await fresh(k);
         results[k].push(tools[k].run(url));
         if (k === 'ours' && r === ROUNDS - 1) historyBytes = await history(url);
         process.stderr.write(`round ${r + 1}/${ROUNDS} ${k}: ${(results[k].at(-1).ms / 1000).toFixed(2)} s\n`);
+        await dropNow(k);
+        await settle(admin);
       }
     }
     // 2. The same with EXISTING tables already there (a template copied for each run).
@@ -232,10 +240,13 @@ async function main() {
       const t = postgres(dbUrl(tpl), { max: 1, onnotice: () => undefined });
       await t.unsafe(`do $$ begin for i in 1..${EXISTING} loop execute format('create table existing_%s (id bigint primary key, name text, at timestamptz default now())', i); end loop; end $$`);
       await t.end();
+      await settle(admin);
       for (let r = 0; r < ROUNDS; r++) {
         for (const k of ['ours', 'psql']) {
           busy[k].push(tools[k].run(await fresh(`busy_${k}`, tpl)));
           process.stderr.write(`busy catalog round ${r + 1}/${ROUNDS} ${k}: ${(busy[k].at(-1).ms / 1000).toFixed(2)} s\n`);
+          await dropNow(`busy_${k}`);
+          await settle(admin);
         }
       }
     }
@@ -307,7 +318,7 @@ async function main() {
     return `| ${tools[k].label} | ${fmt(ms)} | ${(ms / mp).toFixed(2)}× | ${median(results[k].map((x) => x.mib)).toFixed(0)} MiB | ${results[k].map((x) => fmt(x.ms)).join(', ')} |`;
   });
   const lines = [
-    `N = ${N} units with down steps (a table and an index each; the down step drops the table), ${ROUNDS} rounds on fresh databases, each tool in turn (${order.join(', ')}); medians.`,
+    `N = ${N} units with down steps (a table and an index each; the down step drops the table), ${ROUNDS} rounds on fresh databases, each tool in turn (${order.join(', ')}), each run on a settled server (the previous run's database dropped, a checkpoint, no autovacuum worker running); medians.`,
     '',
     '| tool | median | against psql | peak memory | runs |',
     '|---|---|---|---|---|',

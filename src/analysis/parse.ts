@@ -28,7 +28,6 @@ export function wasmGrammar(major: number, parser: WasmParser): Grammar {
 
 // Loaded on first use: a thread that only checks another major's grammar (analysis/grammar-thread.ts) never needs it.
 const PG17 = wasmParser('libpg-query');
-const pgParse = PG17.parse;
 
 /** PostgreSQL 17's, which every analysis reads its parse trees from. */
 export const GRAMMAR_17: Grammar = wasmGrammar(17, PG17);
@@ -158,7 +157,7 @@ async function statementsBefore(piece: SourceText, at: PieceAt, whole: SourceTex
   const prefix = piece.text.slice(0, end);
   if (skipTrivia(prefix, 0) >= prefix.length) return [];
   try {
-    const tree: { stmts?: RawStmt[] } = await pgParse(prefix);
+    const tree: { stmts?: RawStmt[] } = await PG17.parse(prefix);
     // Offsets are into the same text, so positions computed against the whole piece stay right.
     return (tree.stmts ?? []).map((raw, index) => {
       if (at.byte > 0) shiftLocations(raw.stmt, at.byte);

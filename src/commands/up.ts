@@ -22,6 +22,8 @@ export interface UpOptions extends CommonOptions {
 
 /** `migrate up [TARGET]`: pending migrations from the migrations folder, in order. Never asks: pipelines run it. */
 export async function up(o: UpOptions): Promise<SequenceResult> {
+  // The parser's WebAssembly compiles while the files are read and the connections open.
+  preloadParser({ eager: true });
   const units = migrationUnits(o);
   return withLockedDatabase(o, 'up', ({ session, runId, lockWaits, sendAhead, runLock, reopen }) =>
     runSequence({ session, log: o.log, runId, lockWaits, interrupt: o.interrupt, progress: o.progress, sendAhead, runLock, reopen, units, to: o.target, dryRun: o.dryRun, singleTransaction: o.singleTransaction, windowEnd: o.windowEnd, lockRetry: o.lockRetry }),
@@ -36,7 +38,6 @@ export function builder(y: Argv): Argv {
 }
 
 export async function handler(a: UpArgv, io: Io): Promise<Outcome> {
-  preloadParser({ eager: true });
   const runId = randomUUID();
   const watch = watchRun(a, io, { title: 'migrate up', runId, dryRun: a['dry-run'], again: 'run `migrate up` again to finish' });
   return runOutcome(a, 'migrate up', { runId, dryRun: a['dry-run'] }, () => up({

@@ -41,7 +41,9 @@ test('the guard fused into the history row: commits while the run holds the lock
     expect(await table('guard_kept')).toBe('guard_kept');
     expect(await rows('kept')).toBe(1);
 
-    await db.sql`select pg_terminate_backend(${runLock.pid})`;
+    // With a timeout the call returns once the backend is gone; without one, only signalled, the
+    // dying session may still hold the lock when the next unit's guard looks.
+    await db.sql`select pg_terminate_backend(${runLock.pid}, 10000)`;
     await expect(work.session.atomic([{ script: 'create table guard_lost (id int);', file: 'lost.sql' }, History.recordStep(applied(runId, 'lost'), runLock.guard)]))
       .rejects.toThrow(/no longer holds the migration lock/);
     expect(await table('guard_lost')).toBeNull();

@@ -21,7 +21,7 @@ const up = () => runCli(['--database-url', c.url, ...c.dirs, 'up', '--json', '--
 test('lock session terminated mid-run (after the first unit committed): the first runner stops with exit 5, the second finishes, each unit once', async () => {
   const first = up();
   await until(async () => (await c.appliedRows())['0001_one'] === 1);
-  const [killed] = await c.db.sql`select pg_terminate_backend(pid) as done from pg_stat_activity
+  const [killed] = await c.db.sql`select pg_terminate_backend(pid, 10000) as done from pg_stat_activity
                                    where datname = current_database() and application_name like 'migrate up run %'`;
   expect(killed?.done).toBe(true);
   const killedAt = performance.now();
